@@ -1,0 +1,152 @@
+//! The bootstrapper: checks for the system parts the kit needs and installs what is missing.
+//!
+//! On a fresh machine only Rust, gcc, Python and git can be assumed. Everything else the course
+//! uses for real (etcd, busybox-static, nftables, protoc, mdbook) is installed here: with apt
+//! when running as root, or by printing the exact command to run otherwise.
+
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+
+/// A system part and how to get it.
+struct Part {
+    /// The program whose presence shows the part is installed.
+    program: &'static str,
+    /// The Debian package (for apt parts).
+    package: Option<&'static str>,
+    /// What uses it, shown when it is missing.
+    used_by: &'static str,
+}
+
+const APT_PARTS: &[Part] = &[
+    Part {
+        program: "busybox",
+        package: Some("busybox-static"),
+        used_by: "lab-01's offline busybox image",
+    },
+    Part {
+        program: "etcd",
+        package: Some("etcd-server"),
+        used_by: "lab-02's etcd store and the final cluster",
+    },
+    Part {
+        program: "protoc",
+        package: Some("protobuf-compiler"),
+        used_by: "building etcd-client and tonic (lab-02, lab-07)",
+    },
+    Part {
+        program: "nft",
+        package: Some("nftables"),
+        used_by: "lab-05's Service proxy",
+    },
+    Part {
+        program: "ip",
+        package: Some("iproute2"),
+        used_by: "network namespaces in lab-05 and the final cluster",
+    },
+    Part {
+        program: "unshare",
+        package: Some("util-linux"),
+        used_by: "probing for namespace support in privileged tests",
+    },
+];
+
+/// mdbook, from crates.io, without the `serve` and `watch` features nobody needs in CI.
+const MDBOOK_VERSION: &str = "0.5.4";
+
+/// Checks every part and installs the missing ones. `strict` (set by `cargo xtask test`) makes a
+/// part that could not be installed an error instead of a warning.
+pub(crate) fn ensure_system_parts(strict: bool) -> Result<()> {
+    let missing: Vec<&Part> = APT_PARTS.iter().filter(|part| !is_installed(part)).collect();
+    if !missing.is_empty() {
+        let packages: Vec<&str> = missing.iter().filter_map(|part| part.package).collect();
+        for part in &missing {
+            eprintln!("bootstrap: missing `{}` (needed by {})", part.program, part.used_by);
+        }
+        if is_root() && on_path("apt-get") {
+            apt_install(&packages)?;
+        } else {
+            let command = format!("sudo apt-get install -y {}", packages.join(" "));
+            if strict {
+                bail!("missing system packages; install them with: {command}");
+            }
+            eprintln!("bootstrap: install them with: {command}");
+        }
+    }
+    ensure_mdbook()?;
+    if !on_path("kubectl") {
+        // kubectl is not in Debian; the course machines ship 1.27-1.33 side by side.
+        eprintln!(
+            "bootstrap: kubectl not found: needed from lab-02 on (install kubectl 1.27-1.33 \
+             from the Kubernetes release packages)"
+        );
+    }
+    Ok(())
+}
+
+fn is_installed(part: &Part) -> bool {
+    // Debian's non-static busybox also installs `busybox`, but an image needs the static one:
+    // ask dpkg when there is one.
+    if part.package == Some("busybox-static") && on_path("dpkg-query") {
+        return Command::new("dpkg-query")
+            .args(["-W", "-f=${Status}", "busybox-static"])
+            .output()
+            .is_ok_and(|out| String::from_utf8_lossy(&out.stdout).contains("install ok installed"));
+    }
+    on_path(part.program)
+}
+
+fn apt_install(packages: &[&str]) -> Result<()> {
+    eprintln!("bootstrap: apt-get install {}", packages.join(" "));
+    run("apt-get", &["update", "-qq"])?;
+    let mut args = vec!["install", "-y", "-qq", "--no-install-recommends"];
+    args.extend_from_slice(packages);
+    run("apt-get", &args)
+}
+
+fn ensure_mdbook() -> Result<()> {
+    let installed = Command::new("mdbook")
+        .arg("--version")
+        .output()
+        .is_ok_and(|out| String::from_utf8_lossy(&out.stdout).contains(MDBOOK_VERSION));
+    if installed {
+        return Ok(());
+    }
+    eprintln!("bootstrap: installing mdbook {MDBOOK_VERSION} (cargo install, a few minutes once)");
+    run(
+        env!("CARGO"),
+        &[
+            "install",
+            "mdbook",
+            "--version",
+            MDBOOK_VERSION,
+            "--locked",
+            "--no-default-features",
+            "--features",
+            "search",
+        ],
+    )
+}
+
+fn run(program: &str, args: &[&str]) -> Result<()> {
+    let status = Command::new(program)
+        .args(args)
+        .env("DEBIAN_FRONTEND", "noninteractive")
+        .status()
+        .with_context(|| format!("failed to run {program}"))?;
+    if !status.success() {
+        bail!("`{program} {}` failed ({status})", args.join(" "));
+    }
+    Ok(())
+}
+
+pub(crate) fn on_path(program: &str) -> bool {
+    labkit::host_binary(program, "").is_ok()
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|out| String::from_utf8_lossy(&out.stdout).trim() == "0")
+}

@@ -1,0 +1,215 @@
+//! `check-labs`: proves, for every lab with steps, that the course mechanics hold.
+//!
+//! 1. The reference solution passes every graded test (none may be "not run": CI runs as root).
+//! 2. Every step that has solution regions also has graded tests, and the other way round.
+//! 3. With every lab stripped, the whole workspace still compiles.
+//! 4. Stripping each single step makes at least one of that step's tests fail, with the
+//!    `todo!` message that names the step.
+//!
+//! Stripping happens in a scratch copy of the workspace under `target/`, never in the work tree,
+//! and the copy builds into the real target directory so dependencies are compiled once.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+
+use crate::grade::{self, Outcome};
+use crate::labs::{self, Lab};
+use crate::report::{LabReport, Status};
+use crate::start::is_student_repository;
+
+/// One line of the final table.
+struct Row {
+    lab: String,
+    step: String,
+    check: &'static str,
+    verdict: Result<String, String>,
+}
+
+/// `cargo xtask check-labs`.
+pub(crate) fn check_labs(root: &Path) -> Result<()> {
+    if is_student_repository(root) {
+        bail!("check-labs proves the reference solutions, which this student repository does not have");
+    }
+    let labs = labs::load_all(root)?;
+    let mut rows = Vec::new();
+    let graded: Vec<&Lab> = labs.iter().filter(|lab| !lab.steps.is_empty()).collect();
+
+    for lab in &graded {
+        eprintln!("check-labs: {} reference (cargo test -p {})", lab.id, lab.id);
+        let report = LabReport::new(lab, grade::run_lab(root, lab, None)?);
+        check_reference(lab, &report, &lab.regions(root)?, &mut rows);
+    }
+
+    let scratch = root.join("target/xtask/check-labs");
+    let target_dir = root.join("target");
+    copy_workspace(root, &scratch)?;
+    for lab in &labs {
+        lab.strip_in_place(&scratch, None)?;
+    }
+    eprintln!("check-labs: every lab stripped: cargo check --workspace --all-targets");
+    rows.push(Row {
+        lab: "all".into(),
+        step: "-".into(),
+        check: "stripped workspace compiles",
+        verdict: cargo_check(&scratch, &target_dir),
+    });
+
+    for lab in &graded {
+        for (step, _) in steps_with_regions(root, lab)? {
+            eprintln!("check-labs: {} with only step {step} stripped", lab.id);
+            copy_workspace(root, &scratch)?;
+            lab.strip_in_place(&scratch, Some(step))?;
+            let report = LabReport::new(lab, grade::run_lab(&scratch, lab, Some(&target_dir))?);
+            rows.push(Row {
+                lab: lab.id.clone(),
+                step: step.to_string(),
+                check: "stripping the step fails its tests",
+                verdict: stripped_step_fails(lab, step, &report),
+            });
+        }
+    }
+    std::fs::remove_dir_all(&scratch).ok();
+
+    print_table(&rows);
+    let failures = rows.iter().filter(|row| row.verdict.is_err()).count();
+    if failures > 0 {
+        bail!("check-labs: {failures} checks failed");
+    }
+    println!("check-labs: all {} checks passed", rows.len());
+    Ok(())
+}
+
+/// Checks 1 and 2 for one lab.
+fn check_reference(
+    lab: &Lab,
+    report: &LabReport,
+    regions: &[(PathBuf, crate::strip::Region)],
+    rows: &mut Vec<Row>,
+) {
+    for step in &report.steps {
+        let has_regions = regions.iter().any(|(_, region)| region.step == step.step);
+        let verdict = match (step.status, has_regions) {
+            (Status::NoTests, false) => continue, // a step not written yet: nothing to prove
+            (Status::NoTests, true) => Err("has solution regions but no graded tests".into()),
+            (_, false) => Err("has graded tests but no solution regions to strip".into()),
+            (Status::Pass, true) => Ok(format!("{} tests pass", step.passed)),
+            (Status::Fail, true) => Err(format!("{} of its tests fail", step.failed)),
+            (Status::NotRun, true) => Err(format!(
+                "{} tests did not run here; check-labs needs every test to run",
+                step.not_run
+            )),
+        };
+        rows.push(Row {
+            lab: lab.id.clone(),
+            step: step.step.to_string(),
+            check: "reference passes",
+            verdict,
+        });
+    }
+    if let Some(error) = &report.build_error {
+        rows.push(Row {
+            lab: lab.id.clone(),
+            step: "-".into(),
+            check: "reference compiles",
+            verdict: Err(error.lines().next().unwrap_or("").to_owned()),
+        });
+    }
+    for (file, region) in regions {
+        if lab.step(region.step).is_none() {
+            rows.push(Row {
+                lab: lab.id.clone(),
+                step: region.step.to_string(),
+                check: "region's step is in lab.toml",
+                verdict: Err(format!("{}:{}", file.display(), region.line)),
+            });
+        }
+    }
+}
+
+/// Check 4's verdict for one step.
+fn stripped_step_fails(lab: &Lab, step: u32, report: &LabReport) -> Result<String, String> {
+    if let Some(error) = &report.build_error {
+        return Err(format!("does not compile: {}", error.lines().next().unwrap_or("")));
+    }
+    let label = format!("{} step {step}", lab.id);
+    let failing: Vec<&str> = report
+        .steps
+        .iter()
+        .filter(|s| s.step == step)
+        .flat_map(|s| s.tests.iter())
+        .filter_map(|test| match &test.outcome {
+            Outcome::Fail(message) if message.contains(&label) => Some(test.name.as_str()),
+            _ => None,
+        })
+        .collect();
+    match failing.len() {
+        0 => Err(format!("no test of step {step} failed with the `{label}` todo! message")),
+        n => Ok(format!("{n} tests fail with `{label}`")),
+    }
+}
+
+/// The step numbers that have solution regions, with their region counts.
+fn steps_with_regions(root: &Path, lab: &Lab) -> Result<Vec<(u32, usize)>> {
+    let mut steps: Vec<(u32, usize)> = Vec::new();
+    for (_, region) in lab.regions(root)? {
+        match steps.iter_mut().find(|(step, _)| *step == region.step) {
+            Some((_, count)) => *count += 1,
+            None => steps.push((region.step, 1)),
+        }
+    }
+    steps.sort();
+    Ok(steps)
+}
+
+/// Makes `scratch` a fresh copy of the workspace sources (no `target`, `.git` or book output).
+fn copy_workspace(root: &Path, scratch: &Path) -> Result<()> {
+    if scratch.exists() {
+        std::fs::remove_dir_all(scratch)
+            .with_context(|| format!("failed to clear {}", scratch.display()))?;
+    }
+    let skipped = ["target", ".git", "build"];
+    for entry in walkdir::WalkDir::new(root)
+        .into_iter()
+        .filter_entry(|entry| !(entry.depth() <= 2 && skipped.iter().any(|s| entry.file_name() == *s)))
+    {
+        let entry = entry?;
+        let relative = entry.path().strip_prefix(root)?;
+        let to = scratch.join(relative);
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&to)?;
+        } else if entry.file_type().is_file() {
+            std::fs::copy(entry.path(), &to)
+                .with_context(|| format!("failed to copy {}", relative.display()))?;
+        }
+    }
+    Ok(())
+}
+
+fn cargo_check(dir: &Path, target_dir: &Path) -> Result<String, String> {
+    let output = Command::new(env!("CARGO"))
+        .current_dir(dir)
+        .args(["check", "--workspace", "--all-targets", "--quiet", "--color", "never"])
+        .env("CARGO_TARGET_DIR", target_dir)
+        .output()
+        .map_err(|error| format!("failed to run cargo check: {error}"))?;
+    if output.status.success() {
+        Ok("compiles".into())
+    } else {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let first = stderr.lines().find(|line| line.starts_with("error")).unwrap_or("");
+        Err(format!("does not compile: {first}"))
+    }
+}
+
+fn print_table(rows: &[Row]) {
+    println!("\n{:<8} {:<5} {:<38} result", "lab", "step", "check");
+    for row in rows {
+        let (mark, text) = match &row.verdict {
+            Ok(text) => ("ok  ", text),
+            Err(text) => ("FAIL", text),
+        };
+        println!("{:<8} {:<5} {:<38} {mark} {text}", row.lab, row.step, row.check);
+    }
+}
