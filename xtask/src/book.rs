@@ -33,7 +33,10 @@ pub(crate) fn check(root: &Path) -> Result<usize> {
     for lab in labs::load_all(root)? {
         let chapter = root.join(&lab.chapter);
         let Ok(text) = std::fs::read_to_string(&chapter) else {
-            problems.push(format!("{}: chapter {} does not exist", lab.id, lab.chapter));
+            problems.push(format!(
+                "{}: chapter {} does not exist",
+                lab.id, lab.chapter
+            ));
             continue;
         };
         let ids: Vec<String> = text
@@ -51,7 +54,10 @@ pub(crate) fn check(root: &Path) -> Result<usize> {
         }
     }
     if !problems.is_empty() {
-        bail!("the book has drifted from the code:\n  {}", problems.join("\n  "));
+        bail!(
+            "the book has drifted from the code:\n  {}",
+            problems.join("\n  ")
+        );
     }
     Ok(includes)
 }
@@ -128,7 +134,10 @@ mod tests {
     #[test]
     fn heading_ids_match_mdbook() {
         assert_eq!(heading_id(" Step 1: Images"), "step-1-images");
-        assert_eq!(heading_id("Step 2: The sandbox (pause)"), "step-2-the-sandbox-pause");
+        assert_eq!(
+            heading_id("Step 2: The sandbox (pause)"),
+            "step-2-the-sandbox-pause"
+        );
     }
 
     #[test]
@@ -142,8 +151,11 @@ mod tests {
     #[test]
     fn a_missing_anchor_is_an_error() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("a.rs"), "// ANCHOR: x\nfn a() {}\n// ANCHOR_END: x\n")
-            .unwrap();
+        std::fs::write(
+            dir.path().join("a.rs"),
+            "// ANCHOR: x\nfn a() {}\n// ANCHOR_END: x\n",
+        )
+        .unwrap();
         assert!(check_include(dir.path(), "a.rs:x").is_ok());
         assert!(check_include(dir.path(), "a.rs:2:3").is_ok());
         let error = check_include(dir.path(), "a.rs:y").unwrap_err().to_string();

@@ -30,14 +30,19 @@ struct Row {
 /// `cargo xtask check-labs`.
 pub(crate) fn check_labs(root: &Path) -> Result<()> {
     if is_student_repository(root) {
-        bail!("check-labs proves the reference solutions, which this student repository does not have");
+        bail!(
+            "check-labs proves the reference solutions, which this student repository does not have"
+        );
     }
     let labs = labs::load_all(root)?;
     let mut rows = Vec::new();
     let graded: Vec<&Lab> = labs.iter().filter(|lab| !lab.steps.is_empty()).collect();
 
     for lab in &graded {
-        eprintln!("check-labs: {} reference (cargo test -p {})", lab.id, lab.id);
+        eprintln!(
+            "check-labs: {} reference (cargo test -p {})",
+            lab.id, lab.id
+        );
         let report = LabReport::new(lab, grade::run_lab(root, lab, None)?);
         check_reference(lab, &report, &lab.regions(root)?, &mut rows);
     }
@@ -131,7 +136,10 @@ fn check_reference(
 /// Check 4's verdict for one step.
 fn stripped_step_fails(lab: &Lab, step: u32, report: &LabReport) -> Result<String, String> {
     if let Some(error) = &report.build_error {
-        return Err(format!("does not compile: {}", error.lines().next().unwrap_or("")));
+        return Err(format!(
+            "does not compile: {}",
+            error.lines().next().unwrap_or("")
+        ));
     }
     let label = format!("{} step {step}", lab.id);
     let failing: Vec<&str> = report
@@ -145,7 +153,9 @@ fn stripped_step_fails(lab: &Lab, step: u32, report: &LabReport) -> Result<Strin
         })
         .collect();
     match failing.len() {
-        0 => Err(format!("no test of step {step} failed with the `{label}` todo! message")),
+        0 => Err(format!(
+            "no test of step {step} failed with the `{label}` todo! message"
+        )),
         n => Ok(format!("{n} tests fail with `{label}`")),
     }
 }
@@ -172,7 +182,9 @@ fn copy_workspace(root: &Path, scratch: &Path) -> Result<()> {
     let skipped = ["target", ".git", "build"];
     for entry in walkdir::WalkDir::new(root)
         .into_iter()
-        .filter_entry(|entry| !(entry.depth() <= 2 && skipped.iter().any(|s| entry.file_name() == *s)))
+        .filter_entry(|entry| {
+            !(entry.depth() <= 2 && skipped.iter().any(|s| entry.file_name() == *s))
+        })
     {
         let entry = entry?;
         let relative = entry.path().strip_prefix(root)?;
@@ -190,7 +202,14 @@ fn copy_workspace(root: &Path, scratch: &Path) -> Result<()> {
 fn cargo_check(dir: &Path, target_dir: &Path) -> Result<String, String> {
     let output = Command::new(env!("CARGO"))
         .current_dir(dir)
-        .args(["check", "--workspace", "--all-targets", "--quiet", "--color", "never"])
+        .args([
+            "check",
+            "--workspace",
+            "--all-targets",
+            "--quiet",
+            "--color",
+            "never",
+        ])
         .env("CARGO_TARGET_DIR", target_dir)
         .output()
         .map_err(|error| format!("failed to run cargo check: {error}"))?;
@@ -198,7 +217,10 @@ fn cargo_check(dir: &Path, target_dir: &Path) -> Result<String, String> {
         Ok("compiles".into())
     } else {
         let stderr = String::from_utf8_lossy(&output.stderr);
-        let first = stderr.lines().find(|line| line.starts_with("error")).unwrap_or("");
+        let first = stderr
+            .lines()
+            .find(|line| line.starts_with("error"))
+            .unwrap_or("");
         Err(format!("does not compile: {first}"))
     }
 }
@@ -210,6 +232,9 @@ fn print_table(rows: &[Row]) {
             Ok(text) => ("ok  ", text),
             Err(text) => ("FAIL", text),
         };
-        println!("{:<8} {:<5} {:<38} {mark} {text}", row.lab, row.step, row.check);
+        println!(
+            "{:<8} {:<5} {:<38} {mark} {text}",
+            row.lab, row.step, row.check
+        );
     }
 }

@@ -27,10 +27,22 @@ pub(crate) fn export(root: &Path, dest: &Path, check: bool) -> Result<()> {
         );
     }
     if !git::is_repository(root) {
-        bail!("{} is not a git repository; export copies the files git tracks", root.display());
+        bail!(
+            "{} is not a git repository; export copies the files git tracks",
+            root.display()
+        );
     }
     // Tracked files plus new files not ignored: what the instructor sees is what is exported.
-    let listing = git::git(root, &["ls-files", "-z", "--cached", "--others", "--exclude-standard"])?;
+    let listing = git::git(
+        root,
+        &[
+            "ls-files",
+            "-z",
+            "--cached",
+            "--others",
+            "--exclude-standard",
+        ],
+    )?;
     let mut files: Vec<&str> = listing
         .split('\0')
         .filter(|path| !path.is_empty())

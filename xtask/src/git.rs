@@ -31,6 +31,15 @@ pub(crate) fn is_repository(root: &Path) -> bool {
 /// Uncommitted changes (staged, unstaged or untracked) under `path`, as `git status` lines.
 pub(crate) fn uncommitted(root: &Path, path: &Path) -> Result<Vec<String>> {
     let path = path.to_string_lossy();
-    let out = git(root, &["status", "--porcelain", "--untracked-files=all", "--", &path])?;
+    let out = git(
+        root,
+        &[
+            "status",
+            "--porcelain",
+            "--untracked-files=all",
+            "--",
+            &path,
+        ],
+    )?;
     Ok(out.lines().map(str::to_owned).collect())
 }

@@ -56,7 +56,14 @@ pub(crate) fn run_lab(root: &Path, lab: &Lab, target_dir: Option<&Path>) -> Resu
     let mut command = Command::new(env!("CARGO"));
     command
         .current_dir(root)
-        .args(["test", "--package", &lab.id, "--no-fail-fast", "--color", "never"])
+        .args([
+            "test",
+            "--package",
+            &lab.id,
+            "--no-fail-fast",
+            "--color",
+            "never",
+        ])
         .args(["--", "--color", "never"])
         // Snapshots are the specification: never written by a graded run.
         .env("INSTA_UPDATE", "no")
@@ -109,7 +116,9 @@ pub(crate) fn parse_test_output(stdout: &str, not_run: &BTreeMap<String, String>
             },
             "FAILED" => Outcome::Fail(messages.get(name).cloned().unwrap_or_default()),
             ignored if ignored.starts_with("ignored") => {
-                let reason = ignored.trim_start_matches("ignored").trim_start_matches(", ");
+                let reason = ignored
+                    .trim_start_matches("ignored")
+                    .trim_start_matches(", ");
                 Outcome::NotRun(if reason.is_empty() { "ignored" } else { reason }.to_owned())
             }
             _ => continue, // "bench", or a line that only looks like a result

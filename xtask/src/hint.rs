@@ -36,7 +36,13 @@ struct Seen {
 const STATE_FILE: &str = ".kit-state/hints.toml";
 
 /// `cargo xtask hint <lab> <step> [--all] [--reset]`.
-pub(crate) fn hint(root: &Path, lab_name: &str, step_name: &str, all: bool, reset: bool) -> Result<()> {
+pub(crate) fn hint(
+    root: &Path,
+    lab_name: &str,
+    step_name: &str,
+    all: bool,
+    reset: bool,
+) -> Result<()> {
     let labs = labs::load_all(root)?;
     let lab = labs::find(&labs, lab_name)?;
     let step = labs::find_step(lab, step_name)?;
@@ -60,7 +66,10 @@ pub(crate) fn hint(root: &Path, lab_name: &str, step_name: &str, all: bool, rese
         let index = seen.min(tiers.len() - 1);
         print_tier(index, tiers.len(), &tiers[index]);
         if index + 1 == tiers.len() {
-            println!("\nThat is the last hint. The chapter section: {}", lab.section_of(step));
+            println!(
+                "\nThat is the last hint. The chapter section: {}",
+                lab.section_of(step)
+            );
         } else {
             println!("\nRun the same command again for the next hint.");
         }
@@ -79,7 +88,11 @@ fn print_tier(index: usize, total: usize, text: &str) {
 fn tiers_of(root: &Path, lab: &Lab, step: u32) -> Result<Vec<String>> {
     let path = root.join(&lab.dir).join("hints.toml");
     if !path.is_file() {
-        bail!("{} has no hints file ({}); ask your instructor", lab.id, path.display());
+        bail!(
+            "{} has no hints file ({}); ask your instructor",
+            lab.id,
+            path.display()
+        );
     }
     let text = std::fs::read_to_string(&path)?;
     let file: HintsFile =

@@ -131,7 +131,10 @@ pub(crate) fn load_all(root: &Path) -> Result<Vec<Lab>> {
 
 /// Finds a lab by what a learner might type: `lab-01`, `01`, `1` or `01-pod-namespaces`.
 pub(crate) fn find<'a>(labs: &'a [Lab], name: &str) -> Result<&'a Lab> {
-    let wanted = name.trim().trim_start_matches("lab-").trim_start_matches("labs/");
+    let wanted = name
+        .trim()
+        .trim_start_matches("lab-")
+        .trim_start_matches("labs/");
     let found = labs.iter().find(|lab| {
         let number = lab.id.trim_start_matches("lab-");
         let folder = lab.dir.file_name().and_then(|f| f.to_str()).unwrap_or("");

@@ -142,6 +142,9 @@ fn grade(root: &Path, lab: Option<&str>, json: bool, junit: Option<&Path>) -> Re
     if chosen.is_empty() {
         bail!("no labs found under {}/labs", root.display());
     }
+    if chosen.iter().any(|lab| !lab.steps.is_empty()) {
+        bootstrap::ensure_for_grading();
+    }
     let mut reports = Vec::new();
     for lab in chosen {
         let run = if lab.steps.is_empty() {

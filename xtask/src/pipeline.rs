@@ -20,14 +20,24 @@ pub(crate) fn test(root: &Path) -> Result<()> {
     bootstrap::ensure_system_parts(true)?;
     let cargo = env!("CARGO");
     let stages: Vec<Stage<'_>> = vec![
-        ("fmt", Box::new(|| run(root, cargo, &["fmt", "--all", "--check"]))),
+        (
+            "fmt",
+            Box::new(|| run(root, cargo, &["fmt", "--all", "--check"])),
+        ),
         (
             "clippy",
             Box::new(|| {
                 run(
                     root,
                     cargo,
-                    &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"],
+                    &[
+                        "clippy",
+                        "--workspace",
+                        "--all-targets",
+                        "--",
+                        "-D",
+                        "warnings",
+                    ],
                 )
             }),
         ),

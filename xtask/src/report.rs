@@ -184,7 +184,11 @@ pub(crate) fn table(report: &Report) -> String {
     }
     for (lab, step) in advice.iter().take(3) {
         let _ = writeln!(out, "\n{} step {} fails:", lab.lab, step.step);
-        for test in step.tests.iter().filter(|t| matches!(t.outcome, Outcome::Fail(_))) {
+        for test in step
+            .tests
+            .iter()
+            .filter(|t| matches!(t.outcome, Outcome::Fail(_)))
+        {
             if let Outcome::Fail(message) = &test.outcome {
                 let _ = writeln!(out, "  {}", test.name);
                 let _ = writeln!(out, "{}", indent(&shorten(message, 6), "      "));

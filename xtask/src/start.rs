@@ -27,7 +27,11 @@ pub(crate) fn start(root: &Path, name: &str) -> Result<()> {
             root.display()
         );
     }
-    refuse_uncommitted(root, lab, "commit or stash them first (git stash), then run start again")?;
+    refuse_uncommitted(
+        root,
+        lab,
+        "commit or stash them first (git stash), then run start again",
+    )?;
     let regions = lab.regions(root)?;
     if regions.is_empty() {
         println!(
@@ -73,7 +77,10 @@ pub(crate) fn restore(root: &Path, name: &str, force: bool) -> Result<()> {
         );
     }
     if !git::is_repository(root) {
-        bail!("{} is not a git repository; restore takes the reference from git", root.display());
+        bail!(
+            "{} is not a git repository; restore takes the reference from git",
+            root.display()
+        );
     }
     if !force {
         refuse_uncommitted(

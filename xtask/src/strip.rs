@@ -49,7 +49,10 @@ impl fmt::Display for MarkerError {
 
 /// Lists the solution regions of a source file, checking that markers pair up.
 pub(crate) fn scan(source: &str) -> Result<Vec<Region>, MarkerError> {
-    Ok(parse(source)?.into_iter().map(|(region, _, _)| region).collect())
+    Ok(parse(source)?
+        .into_iter()
+        .map(|(region, _, _)| region)
+        .collect())
 }
 
 /// Replaces the regions of `source` with `todo!`s: every region when `only_step` is `None`,
@@ -68,7 +71,9 @@ pub(crate) fn strip(
         if only_step.is_some_and(|step| step != region.step) {
             continue;
         }
-        lines[next_line..begin].iter().for_each(|line| out.push_str(line));
+        lines[next_line..begin]
+            .iter()
+            .for_each(|line| out.push_str(line));
         let indent: String = lines[begin]
             .chars()
             .take_while(|c| c.is_whitespace())
@@ -82,7 +87,9 @@ pub(crate) fn strip(
         next_line = end + 1;
         replaced.push(region);
     }
-    lines[next_line..].iter().for_each(|line| out.push_str(line));
+    lines[next_line..]
+        .iter()
+        .for_each(|line| out.push_str(line));
     Ok((out, replaced))
 }
 

@@ -27,7 +27,9 @@ pub(crate) fn check(root: &Path) -> Result<usize> {
             let text = std::fs::read_to_string(entry.path())?;
             let name = entry.path().strip_prefix(root)?.display().to_string();
             if !text.trim_start().starts_with("//!") {
-                problems.push(format!("{name}: does not start with a `//!` doc saying what it is"));
+                problems.push(format!(
+                    "{name}: does not start with a `//!` doc saying what it is"
+                ));
             }
             let lines = text.lines().count();
             if lines > 600 && !text.contains("longer than 600 lines because") {

@@ -93,8 +93,16 @@ fn malformed_markers_are_errors_with_lines() {
             2,
             "inside",
         ),
-        ("// BEGIN SOLUTION step-x: a\n// END SOLUTION\n", 1, "expected"),
-        ("// BEGIN SOLUTION step-1:\n// END SOLUTION\n", 1, "expected"),
+        (
+            "// BEGIN SOLUTION step-x: a\n// END SOLUTION\n",
+            1,
+            "expected",
+        ),
+        (
+            "// BEGIN SOLUTION step-1:\n// END SOLUTION\n",
+            1,
+            "expected",
+        ),
         (
             "// BEGIN SOLUTION step-1: a\n// ANCHOR: x\n// END SOLUTION\n",
             2,
