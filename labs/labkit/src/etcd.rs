@@ -128,6 +128,9 @@ mod tests {
         assert!(etcd.endpoint().starts_with("http://127.0.0.1:"));
         let addr = etcd.client_addr;
         drop(etcd);
-        assert!(TcpStream::connect(addr).is_err(), "etcd still listening after drop");
+        assert!(
+            TcpStream::connect(addr).is_err(),
+            "etcd still listening after drop"
+        );
     }
 }

@@ -52,7 +52,10 @@ impl NotRun {
         std::fs::create_dir_all(&dir)
             .and_then(|()| std::fs::write(dir.join(record_file_name(&test_name)), &self.reason))
             .unwrap_or_else(|error| {
-                panic!("failed to record not-run for {test_name} in {}: {error}", dir.display())
+                panic!(
+                    "failed to record not-run for {test_name} in {}: {error}",
+                    dir.display()
+                )
             });
     }
 }
@@ -105,9 +108,6 @@ mod tests {
 
     #[test]
     fn display_says_not_run_and_why() {
-        assert_eq!(
-            NotRun::new("needs etcd").to_string(),
-            "not run: needs etcd"
-        );
+        assert_eq!(NotRun::new("needs etcd").to_string(), "not run: needs etcd");
     }
 }
