@@ -67,9 +67,14 @@ fn include_targets(line: &str) -> Vec<&str> {
     let mut targets = Vec::new();
     let mut rest = line;
     while let Some(start) = rest.find("{{#") {
+        let escaped = rest[..start].ends_with('\\'); // `\{{#include}}` is shown, not run
         let after = &rest[start + 3..];
         let Some(end) = after.find("}}") else { break };
         let inner = after[..end].trim();
+        if escaped {
+            rest = &after[end..];
+            continue;
+        }
         if let Some(target) = inner
             .strip_prefix("include ")
             .or_else(|| inner.strip_prefix("rustdoc_include "))
@@ -110,10 +115,18 @@ fn check_include(base: &Path, target: &str) -> Result<()> {
     Ok(())
 }
 
-/// mdbook's heading id: lowercase, spaces to `-`, only alphanumerics, `-` and `_` kept.
+/// mdbook's heading id: an explicit `{#id}` at the end, or else the text lowercased, spaces
+/// to `-`, only alphanumerics, `-` and `_` kept.
 pub(crate) fn heading_id(heading: &str) -> String {
+    let heading = heading.trim();
+    if let Some(id) = heading
+        .strip_suffix('}')
+        .and_then(|rest| rest.rsplit_once("{#"))
+        .map(|(_, id)| id)
+    {
+        return id.to_owned();
+    }
     heading
-        .trim()
         .chars()
         .filter_map(|c| {
             if c.is_alphanumeric() || c == '_' || c == '-' {
@@ -143,7 +156,9 @@ mod tests {
     #[test]
     fn finds_include_targets() {
         assert_eq!(
-            include_targets("{{#include ../a.rs:x}} and {{#rustdoc_include b.rs}} {{#title t}}"),
+            include_targets(
+                "{{#include ../a.rs:x}} and {{#rustdoc_include b.rs}} {{#title t}} \\{{#include c}}"
+            ),
             ["../a.rs:x", "b.rs"]
         );
     }

@@ -147,3 +147,6 @@ fn cargo_check(root: &Path, dest: &Path) -> Result<()> {
     println!("it builds");
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;

@@ -11,13 +11,13 @@ use std::path::Path;
 use std::process::Command;
 
 use anyhow::{Context, Result};
+
 use serde::Serialize;
 
 use crate::labs::Lab;
 
 /// What happened to one test.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case", tag = "status", content = "message")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Outcome {
     Pass,
     Fail(String),
@@ -25,12 +25,28 @@ pub(crate) enum Outcome {
 }
 
 /// One test's result.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub(crate) struct TestResult {
     /// The test's full path inside its binary (`image::tests::step1_...`).
     pub(crate) name: String,
-    #[serde(flatten)]
     pub(crate) outcome: Outcome,
+}
+
+/// In JSON a test is always `{"name", "status", "message"}`; `message` is `null` for a pass.
+impl Serialize for TestResult {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let (status, message) = match &self.outcome {
+            Outcome::Pass => ("pass", None),
+            Outcome::Fail(message) => ("fail", Some(message)),
+            Outcome::NotRun(reason) => ("not-run", Some(reason)),
+        };
+        let mut object = serializer.serialize_struct("TestResult", 3)?;
+        object.serialize_field("name", &self.name)?;
+        object.serialize_field("status", status)?;
+        object.serialize_field("message", &message)?;
+        object.end()
+    }
 }
 
 /// Everything one `cargo test -p <lab>` run told us.

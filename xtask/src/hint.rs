@@ -121,3 +121,6 @@ fn save_state(root: &Path, state: &Seen) -> Result<()> {
     std::fs::write(&path, toml::to_string(state)?)
         .with_context(|| format!("failed to write {}", path.display()))
 }
+
+#[cfg(test)]
+mod tests;

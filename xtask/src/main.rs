@@ -18,6 +18,8 @@ mod book;
 mod bootstrap;
 mod check_labs;
 mod export;
+#[cfg(test)]
+mod fixture;
 mod git;
 mod grade;
 mod hint;

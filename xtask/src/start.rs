@@ -129,3 +129,6 @@ fn newest_revision_with_solution(root: &Path, dir: &str) -> Result<Option<String
     }
     Ok(None)
 }
+
+#[cfg(test)]
+mod tests;
