@@ -4,7 +4,8 @@
 //! 2. Every step that has solution regions also has graded tests, and the other way round.
 //! 3. With every lab stripped, the whole workspace still compiles.
 //! 4. Stripping each single step makes at least one of that step's tests fail, with the
-//!    `todo!` message that names the step.
+//!    `todo!` message that names the step; and so does stripping each single region of a step
+//!    that has several, so no region is left without a test that notices it is missing.
 //!
 //! Stripping happens in a scratch copy of the workspace under `target/`, never in the work tree,
 //! and the copy builds into the real target directory so dependencies are compiled once.
@@ -18,12 +19,13 @@ use crate::grade::{self, Outcome};
 use crate::labs::{self, Lab};
 use crate::report::{LabReport, Status};
 use crate::start::is_student_repository;
+use crate::strip::{Only, Region};
 
 /// One line of the final table.
 struct Row {
     lab: String,
     step: String,
-    check: &'static str,
+    check: String,
     verdict: Result<String, String>,
 }
 
@@ -49,30 +51,51 @@ pub(crate) fn check_labs(root: &Path) -> Result<()> {
 
     let scratch = root.join("target/xtask/check-labs");
     let target_dir = root.join("target");
+    let _refresh = RefreshOnDrop { root, labs: &labs };
     copy_workspace(root, &scratch)?;
     for lab in &labs {
-        lab.strip_in_place(&scratch, None)?;
+        lab.strip_in_place(&scratch, Only::All, None)?;
     }
     eprintln!("check-labs: every lab stripped: cargo check --workspace --all-targets");
     rows.push(Row {
         lab: "all".into(),
         step: "-".into(),
-        check: "stripped workspace compiles",
+        check: "stripped workspace compiles".into(),
         verdict: cargo_check(&scratch, &target_dir),
     });
 
     for lab in &graded {
-        for (step, _) in steps_with_regions(root, lab)? {
-            eprintln!("check-labs: {} with only step {step} stripped", lab.id);
-            copy_workspace(root, &scratch)?;
-            lab.strip_in_place(&scratch, Some(step))?;
-            let report = LabReport::new(lab, grade::run_lab(&scratch, lab, Some(&target_dir))?);
-            rows.push(Row {
-                lab: lab.id.clone(),
-                step: step.to_string(),
-                check: "stripping the step fails its tests",
-                verdict: stripped_step_fails(lab, step, &report),
-            });
+        let regions = lab.regions(root)?;
+        for (step, count) in steps_with_regions(&regions) {
+            let mut cases = vec![(
+                Only::Step(step),
+                None,
+                "stripping the step fails its tests".to_owned(),
+            )];
+            if count > 1 {
+                cases.extend(
+                    regions
+                        .iter()
+                        .filter(|(_, r)| r.step == step)
+                        .map(|(file, r)| {
+                            let what = format!("stripping {}:{} fails", file.display(), r.line);
+                            (Only::Line(r.line), Some(file.as_path()), what)
+                        }),
+                );
+            }
+            for (only, file, check) in cases {
+                eprintln!("check-labs: {}: {check}?", lab.id);
+                copy_workspace(root, &scratch)?;
+                lab.strip_in_place(&scratch, only, file)?;
+                let run = grade::run_lab(&scratch, lab, Some(&target_dir))?;
+                let report = LabReport::new(lab, run);
+                rows.push(Row {
+                    lab: lab.id.clone(),
+                    step: step.to_string(),
+                    check,
+                    verdict: stripped_step_fails(lab, step, &report),
+                });
+            }
         }
     }
     std::fs::remove_dir_all(&scratch).ok();
@@ -90,7 +113,7 @@ pub(crate) fn check_labs(root: &Path) -> Result<()> {
 fn check_reference(
     lab: &Lab,
     report: &LabReport,
-    regions: &[(PathBuf, crate::strip::Region)],
+    regions: &[(PathBuf, Region)],
     rows: &mut Vec<Row>,
 ) {
     for step in &report.steps {
@@ -109,7 +132,7 @@ fn check_reference(
         rows.push(Row {
             lab: lab.id.clone(),
             step: step.step.to_string(),
-            check: "reference passes",
+            check: "reference passes".into(),
             verdict,
         });
     }
@@ -117,7 +140,7 @@ fn check_reference(
         rows.push(Row {
             lab: lab.id.clone(),
             step: "-".into(),
-            check: "reference compiles",
+            check: "reference compiles".into(),
             verdict: Err(error.lines().next().unwrap_or("").to_owned()),
         });
     }
@@ -126,9 +149,41 @@ fn check_reference(
             rows.push(Row {
                 lab: lab.id.clone(),
                 step: region.step.to_string(),
-                check: "region's step is in lab.toml",
+                check: "region's step is in lab.toml".into(),
                 verdict: Err(format!("{}:{}", file.display(), region.line)),
             });
+        }
+    }
+}
+
+/// Marks the real lab sources as changed when check-labs ends, however it ends.
+///
+/// Cargo hashes a workspace member by its path relative to the workspace root, so the scratch
+/// copy's `lab-01` and the real `lab-01` share one artifact in the shared target directory. The
+/// stripped build is newer than the real sources, and cargo would take it as up to date: the next
+/// `cargo test -p lab-01` in the real tree would run stripped code. Touching the real sources
+/// makes cargo rebuild them from the reference.
+struct RefreshOnDrop<'a> {
+    root: &'a Path,
+    labs: &'a [Lab],
+}
+
+impl Drop for RefreshOnDrop<'_> {
+    fn drop(&mut self) {
+        let now = std::time::SystemTime::now();
+        for lab in self.labs {
+            for file in lab.sources(self.root) {
+                let touched = std::fs::File::options()
+                    .append(true)
+                    .open(&file)
+                    .and_then(|handle| handle.set_modified(now));
+                if let Err(error) = touched {
+                    eprintln!(
+                        "check-labs: failed to touch {} ({error}); run `touch` on it before testing",
+                        file.display()
+                    );
+                }
+            }
         }
     }
 }
@@ -161,16 +216,16 @@ fn stripped_step_fails(lab: &Lab, step: u32, report: &LabReport) -> Result<Strin
 }
 
 /// The step numbers that have solution regions, with their region counts.
-fn steps_with_regions(root: &Path, lab: &Lab) -> Result<Vec<(u32, usize)>> {
+fn steps_with_regions(regions: &[(PathBuf, Region)]) -> Vec<(u32, usize)> {
     let mut steps: Vec<(u32, usize)> = Vec::new();
-    for (_, region) in lab.regions(root)? {
+    for (_, region) in regions {
         match steps.iter_mut().find(|(step, _)| *step == region.step) {
             Some((_, count)) => *count += 1,
             None => steps.push((region.step, 1)),
         }
     }
     steps.sort();
-    Ok(steps)
+    steps
 }
 
 /// Makes `scratch` a fresh copy of the workspace sources (no `target`, `.git` or book output).
@@ -226,14 +281,15 @@ fn cargo_check(dir: &Path, target_dir: &Path) -> Result<String, String> {
 }
 
 fn print_table(rows: &[Row]) {
-    println!("\n{:<8} {:<5} {:<38} result", "lab", "step", "check");
+    let width = rows.iter().map(|row| row.check.len()).max().unwrap_or(5);
+    println!("\n{:<8} {:<5} {:<width$} result", "lab", "step", "check");
     for row in rows {
         let (mark, text) = match &row.verdict {
             Ok(text) => ("ok  ", text),
             Err(text) => ("FAIL", text),
         };
         println!(
-            "{:<8} {:<5} {:<38} {mark} {text}",
+            "{:<8} {:<5} {:<width$} {mark} {text}",
             row.lab, row.step, row.check
         );
     }

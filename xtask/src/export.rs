@@ -13,7 +13,7 @@ use anyhow::{Context, Result, bail};
 use crate::git;
 use crate::labs;
 use crate::start::STUDENT_MARKER;
-use crate::strip;
+use crate::strip::{self, Only};
 
 /// Paths of the reference repository that a student repository does not get.
 const LEFT_OUT: &[&str] = &[".ci/"];
@@ -70,7 +70,7 @@ pub(crate) fn export(root: &Path, dest: &Path, check: bool) -> Result<()> {
     )?;
     let mut stripped = 0;
     for lab in labs::load_all(dest)? {
-        stripped += lab.strip_in_place(dest, None)?;
+        stripped += lab.strip_in_place(dest, Only::All, None)?;
     }
     let leftover = find_markers(dest)?;
     if let Some(path) = leftover.first() {

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 
-use crate::strip::{self, Region};
+use crate::strip::{self, Only, Region};
 
 /// One lab crate and its metadata.
 #[derive(Debug, Clone)]
@@ -69,7 +69,7 @@ impl Lab {
         files
     }
 
-    /// Every solution region of the lab, with the file it is in.
+    /// Every solution region of the lab, with the file it is in (relative to `root`).
     pub(crate) fn regions(&self, root: &Path) -> Result<Vec<(PathBuf, Region)>> {
         let mut all = Vec::new();
         for file in self.sources(root) {
@@ -77,18 +77,28 @@ impl Lab {
                 .with_context(|| format!("failed to read {}", file.display()))?;
             let regions = strip::scan(&text)
                 .map_err(|error| anyhow::anyhow!("{}: {error}", file.display()))?;
-            all.extend(regions.into_iter().map(|region| (file.clone(), region)));
+            let relative = file.strip_prefix(root).unwrap_or(&file).to_path_buf();
+            all.extend(regions.into_iter().map(|region| (relative.clone(), region)));
         }
         Ok(all)
     }
 
-    /// Strips the lab's regions in place under `root` (all, or one step's); returns how many.
-    pub(crate) fn strip_in_place(&self, root: &Path, only_step: Option<u32>) -> Result<usize> {
+    /// Strips the lab's selected regions in place under `root`; returns how many. With
+    /// `in_file`, only that file (relative to `root`) is touched.
+    pub(crate) fn strip_in_place(
+        &self,
+        root: &Path,
+        only: Only,
+        in_file: Option<&Path>,
+    ) -> Result<usize> {
         let mut count = 0;
         for file in self.sources(root) {
+            if in_file.is_some_and(|wanted| root.join(wanted) != file) {
+                continue;
+            }
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("failed to read {}", file.display()))?;
-            let (stripped, regions) = strip::strip(&text, &self.id, only_step)
+            let (stripped, regions) = strip::strip(&text, &self.id, only)
                 .map_err(|error| anyhow::anyhow!("{}: {error}", file.display()))?;
             if !regions.is_empty() {
                 std::fs::write(&file, stripped)

@@ -163,7 +163,7 @@ pub(crate) fn table(report: &Report) -> String {
             };
             let _ = writeln!(
                 out,
-                "  step {:<2} {:<8} {:<12} {}{why}",
+                "  step {:<2} {:<8} {:<13} {}{why}",
                 step.step, status, detail, step.title
             );
             if step.status == Status::Fail && lab.build_error.is_none() {

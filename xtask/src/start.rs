@@ -7,6 +7,7 @@ use anyhow::{Result, bail};
 use crate::git;
 use crate::labs::{self, Lab};
 use crate::strip::BEGIN;
+use crate::strip::Only;
 
 /// The file that marks a student repository (written by `export-student`).
 pub(crate) const STUDENT_MARKER: &str = ".kit-student";
@@ -40,7 +41,7 @@ pub(crate) fn start(root: &Path, name: &str) -> Result<()> {
         );
         return Ok(());
     }
-    let count = lab.strip_in_place(root, None)?;
+    let count = lab.strip_in_place(root, Only::All, None)?;
     let mut steps: Vec<u32> = regions.iter().map(|(_, region)| region.step).collect();
     steps.dedup();
     println!(

@@ -55,12 +55,34 @@ pub(crate) fn scan(source: &str) -> Result<Vec<Region>, MarkerError> {
         .collect())
 }
 
-/// Replaces the regions of `source` with `todo!`s: every region when `only_step` is `None`,
-/// else only that step's. Returns the new text and the regions that were replaced.
+/// Which regions a strip replaces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Only {
+    /// Every region: a learner's skeleton.
+    All,
+    /// The regions of one step.
+    Step(u32),
+    /// The one region whose BEGIN marker is on this 1-based line (check-labs proves each region
+    /// is covered by a test).
+    Line(usize),
+}
+
+impl Only {
+    fn selects(self, region: &Region) -> bool {
+        match self {
+            Only::All => true,
+            Only::Step(step) => region.step == step,
+            Only::Line(line) => region.line == line,
+        }
+    }
+}
+
+/// Replaces the selected regions of `source` with `todo!`s. Returns the new text and the
+/// regions that were replaced.
 pub(crate) fn strip(
     source: &str,
     lab_id: &str,
-    only_step: Option<u32>,
+    only: Only,
 ) -> Result<(String, Vec<Region>), MarkerError> {
     let regions = parse(source)?;
     let lines: Vec<&str> = source.split_inclusive('\n').collect();
@@ -68,7 +90,7 @@ pub(crate) fn strip(
     let mut replaced = Vec::new();
     let mut next_line = 0; // 0-based index of the next line to copy
     for (region, begin, end) in regions {
-        if only_step.is_some_and(|step| step != region.step) {
+        if !only.selects(&region) {
             continue;
         }
         lines[next_line..begin]

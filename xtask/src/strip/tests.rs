@@ -25,7 +25,7 @@ fn describe() -> String {
 
 #[test]
 fn strips_every_region_keeping_signatures_and_anchors() {
-    let (text, regions) = strip(SOURCE, "lab-09", None).unwrap();
+    let (text, regions) = strip(SOURCE, "lab-09", Only::All).unwrap();
     assert_eq!(regions.len(), 2);
     assert_eq!(
         text,
@@ -51,10 +51,17 @@ fn describe() -> String {
 
 #[test]
 fn strips_one_step_only() {
-    let (text, regions) = strip(SOURCE, "lab-09", Some(2)).unwrap();
+    let (text, regions) = strip(SOURCE, "lab-09", Only::Step(2)).unwrap();
     assert_eq!(regions.iter().map(|r| r.step).collect::<Vec<_>>(), [2]);
     assert!(text.contains("    a + b\n"));
     assert!(!text.contains("let greeting"));
+}
+
+#[test]
+fn strips_one_region_by_its_line() {
+    let (text, regions) = strip(SOURCE, "lab-09", Only::Line(14)).unwrap();
+    assert_eq!(regions.len(), 1);
+    assert!(text.contains("    a + b\n") && text.contains("todo!(\"lab-09 step 2"));
 }
 
 #[test]
@@ -79,7 +86,7 @@ fn scan_lists_regions_with_lines() {
 
 #[test]
 fn a_source_without_markers_is_unchanged() {
-    let (text, regions) = strip("fn main() {}\n", "lab-09", None).unwrap();
+    let (text, regions) = strip("fn main() {}\n", "lab-09", Only::All).unwrap();
     assert_eq!((text.as_str(), regions.len()), ("fn main() {}\n", 0));
 }
 

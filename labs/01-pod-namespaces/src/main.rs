@@ -1,0 +1,239 @@
+//! `lab-01`: the command line of lab 01, a thin shell over the `lab_01` library.
+//!
+//! Step 1 gives it the image commands:
+//!
+//! ```text
+//! cargo run -p lab-01 -- images build-busybox            # the offline busybox image
+//! cargo run -p lab-01 -- images list
+//! cargo run -p lab-01 -- images unpack busybox /tmp/rootfs
+//! cargo run -p lab-01 -- images import ./layout --name myapp:1.0
+//! ```
+//!
+//! Every command takes `--store DIR`; without it the store is `$KUBELAB_HOME/images`, where
+//! `KUBELAB_HOME` defaults to `/var/lib/kubelab` for root and `~/.local/share/kubelab` otherwise.
+//! Set `RUST_LOG=info` to see what happens underneath.
+//!
+//! Exit codes: 0 on success, 2 for bad input (a one-line message says what is wrong and what to
+//! do), 1 when the machine fails us (a disk error, say).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::{Args, Parser, Subcommand};
+use lab_01::image::busybox::{self, DEFAULT_BUSYBOX};
+use lab_01::image::{self, ImageRef, OciDir, Store, StoredImage};
+use tracing_subscriber::EnvFilter;
+
+// The command line is declared as types: clap derives the parser, `--help` and the usage errors
+// from these structs and their doc comments (which become the help text).
+
+/// A pod runtime built from Linux namespaces (lab 01 of the course).
+#[derive(Debug, Parser)]
+#[command(name = "lab-01", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// The top-level commands: one per area; later steps add `run` here, once it works.
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Manage the local image store (step 1).
+    #[command(subcommand)]
+    Images(ImagesCommand),
+}
+
+/// `lab-01 images ...`: step 1's commands.
+#[derive(Debug, Subcommand)]
+enum ImagesCommand {
+    /// Build the offline `busybox:latest` image from the host's busybox-static and store it.
+    BuildBusybox {
+        /// The statically linked busybox binary to use.
+        #[arg(long, value_name = "PATH", default_value = DEFAULT_BUSYBOX)]
+        busybox: PathBuf,
+        #[command(flatten)]
+        store: StoreArg,
+    },
+    /// Copy the images of an OCI image layout directory into the store.
+    Import {
+        /// A directory holding `oci-layout`, `index.json` and `blobs/`.
+        layout: PathBuf,
+        /// The name to store its only image under (default: its ref.name annotation).
+        #[arg(long, value_name = "NAME[:TAG]")]
+        name: Option<String>,
+        #[command(flatten)]
+        store: StoreArg,
+    },
+    /// List the stored images.
+    List {
+        #[command(flatten)]
+        store: StoreArg,
+    },
+    /// Unpack a stored image into a new or empty directory, as a container's rootfs.
+    Unpack {
+        /// The image, as NAME[:TAG] (the tag defaults to latest).
+        image: String,
+        /// The rootfs directory to create.
+        dest: PathBuf,
+        #[command(flatten)]
+        store: StoreArg,
+    },
+}
+
+/// The `--store DIR` option every image command shares (flattened into each).
+#[derive(Debug, Args)]
+struct StoreArg {
+    /// The image store directory (default: $KUBELAB_HOME/images).
+    #[arg(long = "store", value_name = "DIR")]
+    dir: Option<PathBuf>,
+}
+
+/// Bad input found by the command itself rather than the library (exit code 2).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct UsageError(String);
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            // clap prints usage errors to stderr and `--help` to stdout; it uses exit code 2 for
+            // the former, as we do for all bad input.
+            let _ = error.print();
+            return if error.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    // Logs go to stderr so that stdout stays the command's output (tables a script can read).
+    // `RUST_LOG` chooses what to see; by default only warnings.
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    // `ExitCode` instead of `process::exit`: returning from `main` runs destructors, so the
+    // temporary directories of a failed command are removed too.
+    match run(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            // `{:#}` prints the whole cause chain on one line: "what failed: why".
+            eprintln!("error: {error:#}");
+            if is_bad_input(&error) {
+                ExitCode::from(2)
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+    }
+}
+
+/// Runs one command. Errors travel up as `anyhow::Error`, keeping the library's typed error
+/// inside so that `main` can tell bad input from a failing machine.
+fn run(command: Command) -> anyhow::Result<()> {
+    let Command::Images(command) = command;
+    match command {
+        ImagesCommand::BuildBusybox { busybox, store } => {
+            let store = Store::open_or_create(store.resolve()?)?;
+            // Build a standalone layout first, then import it: the store only ever gains images
+            // through the same verified path, whoever made them.
+            let staging = tempfile::tempdir().context("failed to create a temporary directory")?;
+            let layout_dir = staging.path().join("busybox");
+            busybox::build_layout(&busybox, &layout_dir)?;
+            print_images(&store.import(&OciDir::open(&layout_dir)?, None)?);
+        }
+        ImagesCommand::Import {
+            layout,
+            name,
+            store,
+        } => {
+            // Everything the user typed is checked before the store is touched.
+            let name = name.as_deref().map(ImageRef::parse).transpose()?;
+            let source = OciDir::open(layout)?;
+            let store = Store::open_or_create(store.resolve()?)?;
+            print_images(&store.import(&source, name.as_ref())?);
+        }
+        // `open`, not `open_or_create`: listing or unpacking must not create a store as a side
+        // effect, and a missing store deserves a message that says how to make one.
+        ImagesCommand::List { store } => {
+            print_images(&Store::open(store.resolve()?)?.list()?);
+        }
+        ImagesCommand::Unpack { image, dest, store } => {
+            // `busybox` becomes `busybox:latest` here, the same way a Pod's `image:` will.
+            let reference = ImageRef::parse(&image)?;
+            let store = Store::open(store.resolve()?)?;
+            let unpacked = store.unpack(&reference, &dest)?;
+            println!(
+                "unpacked {reference} ({}) into {}",
+                unpacked.manifest_digest,
+                dest.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+impl StoreArg {
+    /// The store directory: `--store`, else `$KUBELAB_HOME/images`.
+    fn resolve(&self) -> anyhow::Result<PathBuf> {
+        if let Some(dir) = &self.dir {
+            return Ok(dir.clone());
+        }
+        if let Some(home) = std::env::var_os("KUBELAB_HOME") {
+            return Ok(PathBuf::from(home).join("images"));
+        }
+        // Root gets a system-wide store, like /var/lib/containerd; a user gets their own.
+        if nix::unistd::geteuid().is_root() {
+            return Ok(PathBuf::from("/var/lib/kubelab/images"));
+        }
+        let home = std::env::var_os("HOME").ok_or_else(|| {
+            UsageError("HOME is not set; pass --store DIR or set KUBELAB_HOME".to_owned())
+        })?;
+        Ok(PathBuf::from(home).join(".local/share/kubelab/images"))
+    }
+}
+
+/// Prints images as a table, like `crictl images`.
+fn print_images(images: &[StoredImage]) {
+    println!("{:<40} {:<19} {:>10}", "IMAGE", "DIGEST", "SIZE");
+    for stored in images {
+        // Twelve hex digits identify an image in practice, as `docker images` shows them.
+        let short: String = stored.digest.digest().chars().take(12).collect();
+        let size = human_size(stored.size);
+        println!(
+            "{:<40} sha256:{short:<12} {size:>10}",
+            stored.reference.to_string()
+        );
+    }
+}
+
+/// Sizes in powers of 1024, with one decimal: `1.1 MiB`.
+fn human_size(bytes: u64) -> String {
+    let units = ["B", "KiB", "MiB", "GiB", "TiB"];
+    // Precision is irrelevant for display, so f64 is fine even for huge sizes.
+    let mut size = bytes as f64;
+    let mut unit = 0;
+    while size >= 1024.0 && unit + 1 < units.len() {
+        size /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{size:.1} {}", units[unit])
+    }
+}
+
+/// Bad input is any library error that says so, or our own [`UsageError`].
+fn is_bad_input(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause.is::<UsageError>()
+            || cause
+                .downcast_ref::<image::Error>()
+                .is_some_and(image::Error::is_bad_input)
+    })
+}

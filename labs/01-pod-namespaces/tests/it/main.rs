@@ -1,0 +1,12 @@
+//! Integration tests of lab 01: one test binary, one module per concern.
+//!
+//! Graded tests are named `step<N>_<behaviour>`: `cargo xtask grade` maps each to its step by
+//! that prefix. Fixture images are built in temporary directories by `support`, so no test needs
+//! the network; tests that need a host program (busybox) say "not run" where it is missing.
+
+mod busybox;
+mod cli;
+mod layout;
+mod store;
+mod support;
+mod unpack;
