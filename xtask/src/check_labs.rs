@@ -136,6 +136,20 @@ fn check_reference(
             verdict,
         });
     }
+    let failing_other: Vec<&str> = report
+        .other_tests
+        .iter()
+        .filter(|test| matches!(test.outcome, Outcome::Fail(_)))
+        .map(|test| test.name.as_str())
+        .collect();
+    if !failing_other.is_empty() {
+        rows.push(Row {
+            lab: lab.id.clone(),
+            step: "-".into(),
+            check: "reference's other tests pass".into(),
+            verdict: Err(failing_other.join(", ")),
+        });
+    }
     if let Some(error) = &report.build_error {
         rows.push(Row {
             lab: lab.id.clone(),

@@ -9,6 +9,7 @@
 //! - `check-labs`: prove the reference passes and every stripped step fails its tests.
 //! - `test`: everything CI runs (the README's test command).
 //! - `bootstrap`: install the system parts the kit needs.
+//! - `book`: check the book's includes and step sections, then build it.
 //!
 //! # Layout
 //! `labs.rs` reads each lab's `lab.toml`; `strip.rs` is the generator; `grade.rs` runs and
@@ -97,6 +98,8 @@ enum Cmd {
     Test,
     /// Check for the system parts the kit needs and install the missing ones.
     Bootstrap,
+    /// Check the book's includes and step sections, then build it with mdbook.
+    Book,
 }
 
 fn main() -> ExitCode {
@@ -131,6 +134,7 @@ fn run(command: Cmd) -> Result<bool> {
         Cmd::CheckLabs => check_labs::check_labs(&root).map(|()| true),
         Cmd::Test => pipeline::test(&root).map(|()| true),
         Cmd::Bootstrap => bootstrap::ensure_system_parts(false).map(|()| true),
+        Cmd::Book => pipeline::book(&root).map(|()| true),
     }
 }
 

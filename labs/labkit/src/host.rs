@@ -38,6 +38,17 @@ pub fn privileged() -> Result<Privileges, NotRun> {
     PROBE.get_or_init(probe_namespaces).clone()
 }
 
+/// Like [`privileged`], but only as real root: for tests of things an unprivileged user
+/// namespace cannot do (cgroup limits, host network devices).
+pub fn root() -> Result<(), NotRun> {
+    match privileged()? {
+        Privileges::Root => Ok(()),
+        Privileges::UserNamespace => Err(NotRun::new(
+            "needs root (user namespaces are not enough here; run as root, or in the Vagrant VMs)",
+        )),
+    }
+}
+
 fn probe_namespaces() -> Result<Privileges, NotRun> {
     if !cfg!(target_os = "linux") {
         return Err(NotRun::new(

@@ -7,7 +7,8 @@
 //! # Layout
 //! - [`not_run`]: the [`NotRun`] value and the [`require!`] macro that turn "this machine cannot
 //!   run me" into a visible "not run: needs ..." that `cargo xtask grade` reports.
-//! - [`host`]: probes of the host: [`host_binary`] and [`privileged`] (root or user namespaces).
+//! - [`host`]: probes of the host: [`host_binary`], [`privileged`] (root or user namespaces)
+//!   and [`root`].
 //! - [`poll`]: [`poll_until`], the only sanctioned way for a test to wait.
 //! - [`clock`]: the [`Clock`] trait with [`SystemClock`] and [`FakeClock`].
 //! - [`etcd`]: [`Etcd`], a real etcd on a free loopback port with a temporary data directory.
@@ -26,7 +27,7 @@ pub mod trace;
 
 pub use clock::{Clock, FakeClock, SystemClock};
 pub use etcd::Etcd;
-pub use host::{Privileges, host_binary, privileged};
+pub use host::{Privileges, host_binary, privileged, root};
 pub use kubectl::{Kubectl, KubectlOutput};
 pub use not_run::NotRun;
 pub use poll::poll_until;
