@@ -6,7 +6,7 @@
 
 use std::process::Command;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 
 /// A system part and how to get it.
 struct Part {
@@ -151,15 +151,11 @@ fn ensure_mdbook() -> Result<()> {
 }
 
 fn run(program: &str, args: &[&str]) -> Result<()> {
-    let status = Command::new(program)
-        .args(args)
-        .env("DEBIAN_FRONTEND", "noninteractive")
-        .status()
-        .with_context(|| format!("failed to run {program}"))?;
-    if !status.success() {
-        bail!("`{program} {}` failed ({status})", args.join(" "));
-    }
-    Ok(())
+    crate::process::run(
+        Command::new(program)
+            .args(args)
+            .env("DEBIAN_FRONTEND", "noninteractive"),
+    )
 }
 
 pub(crate) fn on_path(program: &str) -> bool {

@@ -26,6 +26,7 @@ mod grade;
 mod hint;
 mod labs;
 mod pipeline;
+mod process;
 mod report;
 mod start;
 mod strip;

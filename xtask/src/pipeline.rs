@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 
 use crate::{book, bootstrap, check_labs, tidy};
 
@@ -93,15 +93,11 @@ pub(crate) fn book(root: &Path) -> Result<()> {
 }
 
 fn run(root: &Path, program: &str, args: &[&str]) -> Result<()> {
-    let status = Command::new(program)
-        .current_dir(root)
-        .args(args)
-        // Snapshots are never rewritten by a test run, in CI or here.
-        .env("INSTA_UPDATE", "no")
-        .status()
-        .with_context(|| format!("failed to run {program}"))?;
-    if !status.success() {
-        bail!("`{program} {}` failed ({status})", args.join(" "));
-    }
-    Ok(())
+    crate::process::run(
+        Command::new(program)
+            .current_dir(root)
+            .args(args)
+            // Snapshots are never rewritten by a test run, in CI or here.
+            .env("INSTA_UPDATE", "no"),
+    )
 }

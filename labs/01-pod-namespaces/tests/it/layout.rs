@@ -6,7 +6,7 @@ use std::fs;
 use lab_01::image::build::write_image;
 use lab_01::image::media::{Compression, host_platform};
 use lab_01::image::{Error, OciDir};
-use oci_spec::image::{Arch, Config, Descriptor, ImageIndex, MediaType, PlatformBuilder};
+use oci_spec::image::{Arch, Config, Descriptor, ImageIndex, MediaType, Platform, PlatformBuilder};
 
 use crate::support::{Layer, blob_file, fixture_layout};
 
@@ -16,6 +16,16 @@ fn two_layer_fixture(dir: &std::path::Path) -> (OciDir, Descriptor) {
         .finish();
     let top = Layer::new().file("app/run", 0o755, "#!/bin/sh\n").finish();
     fixture_layout(dir, &[base, top], Compression::Gzip)
+}
+
+/// This machine's OS on an architecture no machine has: a platform the store must not pick.
+fn foreign_platform() -> Platform {
+    let (os, _) = host_platform();
+    PlatformBuilder::default()
+        .os(os)
+        .architecture(Arch::Other("pdp11".to_owned()))
+        .build()
+        .unwrap()
 }
 
 #[test]
@@ -61,13 +71,7 @@ fn step1_nested_index_picks_this_platform() {
         Config::default(),
     )
     .unwrap();
-    let (os, _) = host_platform();
-    let foreign = PlatformBuilder::default()
-        .os(os)
-        .architecture(Arch::Other("pdp11".to_owned()))
-        .build()
-        .unwrap();
-    theirs.set_platform(Some(foreign));
+    theirs.set_platform(Some(foreign_platform()));
     // Foreign platform first, so picking "the first entry" would be wrong.
     let mut nested = ImageIndex::default();
     nested.set_manifests(vec![theirs, ours.clone()]);
@@ -82,13 +86,7 @@ fn step1_nested_index_picks_this_platform() {
 fn step1_nested_index_without_this_platform_is_an_error() {
     let temp = tempfile::tempdir().unwrap();
     let (layout, mut theirs) = two_layer_fixture(temp.path());
-    let (os, _) = host_platform();
-    let foreign = PlatformBuilder::default()
-        .os(os)
-        .architecture(Arch::Other("pdp11".to_owned()))
-        .build()
-        .unwrap();
-    theirs.set_platform(Some(foreign));
+    theirs.set_platform(Some(foreign_platform()));
     let mut nested = ImageIndex::default();
     nested.set_manifests(vec![theirs]);
     let nested_descriptor = layout
