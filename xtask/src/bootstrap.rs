@@ -162,7 +162,27 @@ pub(crate) fn on_path(program: &str) -> bool {
     labkit::host_binary(program, "").is_ok()
 }
 
-fn is_root() -> bool {
+/// Makes sure each `(program, Debian package)` is installed: with apt as root, else an error
+/// with the command to run. For benchmarks, whose peers are not needed by the tests.
+pub(crate) fn ensure_programs(parts: &[(&str, &str)]) -> Result<()> {
+    let missing: Vec<&str> = parts
+        .iter()
+        .filter(|(program, _)| !on_path(program))
+        .map(|(_, package)| *package)
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    if is_root() && on_path("apt-get") {
+        return apt_install(&missing);
+    }
+    bail!(
+        "missing programs; install them with: sudo apt-get install -y {}",
+        missing.join(" ")
+    )
+}
+
+pub(crate) fn is_root() -> bool {
     Command::new("id")
         .arg("-u")
         .output()

@@ -10,11 +10,13 @@
 //! - `test`: everything CI runs (the README's test command).
 //! - `bootstrap`: install the system parts the kit needs.
 //! - `book`: check the book's includes and step sections, then build it.
+//! - `bench <area>`: measure an area side by side with its real peer.
 //!
 //! # Layout
 //! `labs.rs` reads each lab's `lab.toml`; `strip.rs` is the generator; `grade.rs` runs and
 //! parses tests and `report.rs` prints them; one file per other command.
 
+mod bench;
 mod book;
 mod bootstrap;
 mod check_labs;
@@ -101,6 +103,14 @@ enum Cmd {
     Bootstrap,
     /// Check the book's includes and step sections, then build it with mdbook.
     Book,
+    /// Measure an area side by side with its real peer (runtime: lab-01 vs crun and runc).
+    Bench {
+        /// The area to measure.
+        area: String,
+        /// How many runs per contender.
+        #[arg(long, default_value_t = 100)]
+        runs: usize,
+    },
 }
 
 fn main() -> ExitCode {
@@ -136,6 +146,7 @@ fn run(command: Cmd) -> Result<bool> {
         Cmd::Test => pipeline::test(&root).map(|()| true),
         Cmd::Bootstrap => bootstrap::ensure_system_parts(false).map(|()| true),
         Cmd::Book => pipeline::book(&root).map(|()| true),
+        Cmd::Bench { area, runs } => bench::bench(&root, &area, runs).map(|()| true),
     }
 }
 
