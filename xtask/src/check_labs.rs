@@ -49,10 +49,11 @@ pub(crate) fn check_labs(root: &Path) -> Result<()> {
         check_reference(lab, &report, &lab.regions(root)?, &mut rows);
     }
 
-    let scratch = root.join("target/xtask/check-labs");
+    // One scratch copy per run, so two runs at once (two terminals, two helpers) cannot clobber
+    // each other's copy.
+    let scratch = root.join(format!("target/xtask/check-labs-{}", std::process::id()));
     let target_dir = root.join("target");
-    let _refresh = RefreshOnDrop { root, labs: &labs };
-    copy_workspace(root, &scratch)?;
+    copy_workspace(root, &scratch, &labs)?;
     for lab in &labs {
         lab.strip_in_place(&scratch, Only::All, None)?;
     }
@@ -85,7 +86,7 @@ pub(crate) fn check_labs(root: &Path) -> Result<()> {
             }
             for (only, file, check) in cases {
                 eprintln!("check-labs: {}: {check}?", lab.id);
-                copy_workspace(root, &scratch)?;
+                copy_workspace(root, &scratch, &labs)?;
                 lab.strip_in_place(&scratch, only, file)?;
                 let run = grade::run_lab(&scratch, lab, Some(&target_dir))?;
                 let report = LabReport::new(lab, run);
@@ -170,38 +171,6 @@ fn check_reference(
     }
 }
 
-/// Marks the real lab sources as changed when check-labs ends, however it ends.
-///
-/// Cargo hashes a workspace member by its path relative to the workspace root, so the scratch
-/// copy's `lab-01` and the real `lab-01` share one artifact in the shared target directory. The
-/// stripped build is newer than the real sources, and cargo would take it as up to date: the next
-/// `cargo test -p lab-01` in the real tree would run stripped code. Touching the real sources
-/// makes cargo rebuild them from the reference.
-struct RefreshOnDrop<'a> {
-    root: &'a Path,
-    labs: &'a [Lab],
-}
-
-impl Drop for RefreshOnDrop<'_> {
-    fn drop(&mut self) {
-        let now = std::time::SystemTime::now();
-        for lab in self.labs {
-            for file in lab.sources(self.root) {
-                let touched = std::fs::File::options()
-                    .append(true)
-                    .open(&file)
-                    .and_then(|handle| handle.set_modified(now));
-                if let Err(error) = touched {
-                    eprintln!(
-                        "check-labs: failed to touch {} ({error}); run `touch` on it before testing",
-                        file.display()
-                    );
-                }
-            }
-        }
-    }
-}
-
 /// Check 4's verdict for one step.
 fn stripped_step_fails(lab: &Lab, step: u32, report: &LabReport) -> Result<String, String> {
     if let Some(error) = &report.build_error {
@@ -242,8 +211,9 @@ fn steps_with_regions(regions: &[(PathBuf, Region)]) -> Vec<(u32, usize)> {
     steps
 }
 
-/// Makes `scratch` a fresh copy of the workspace sources (no `target`, `.git` or book output).
-fn copy_workspace(root: &Path, scratch: &Path) -> Result<()> {
+/// Makes `scratch` a fresh copy of the workspace sources (no `target`, `.git` or book output),
+/// with every lab's version marked (see [`mark_version`]).
+fn copy_workspace(root: &Path, scratch: &Path, labs: &[Lab]) -> Result<()> {
     if scratch.exists() {
         std::fs::remove_dir_all(scratch)
             .with_context(|| format!("failed to clear {}", scratch.display()))?;
@@ -265,6 +235,40 @@ fn copy_workspace(root: &Path, scratch: &Path) -> Result<()> {
                 .with_context(|| format!("failed to copy {}", relative.display()))?;
         }
     }
+    for lab in labs {
+        mark_version(&scratch.join(&lab.dir).join("Cargo.toml"))?;
+    }
+    Ok(())
+}
+
+/// Gives a lab in the scratch copy its own version (`0.1.0` becomes `0.1.0-check-labs`).
+///
+/// The scratch copy builds into the real target directory, so dependencies compile once. But
+/// cargo names a workspace member's artifacts by its name, version and path relative to the
+/// workspace root, which are the same in the copy: without this, a stripped `lab-01` and the real
+/// one would share one artifact, and a `cargo test` in the real tree (during or after
+/// check-labs) could run the stripped code. A different version keeps them apart.
+fn mark_version(manifest: &Path) -> Result<()> {
+    let text = std::fs::read_to_string(manifest)
+        .with_context(|| format!("failed to read {}", manifest.display()))?;
+    let mut marked = false;
+    let lines: Vec<String> = text
+        .lines()
+        .map(|line| match line.strip_prefix("version = \"") {
+            Some(rest) if !marked => {
+                marked = true;
+                format!("version = \"{}-check-labs\"", rest.trim_end_matches('"'))
+            }
+            _ => line.to_owned(),
+        })
+        .collect();
+    if !marked {
+        bail!(
+            "{} has no `version = \"...\"` line to mark",
+            manifest.display()
+        );
+    }
+    std::fs::write(manifest, lines.join("\n") + "\n")?;
     Ok(())
 }
 
