@@ -10,7 +10,8 @@ use anyhow::{Result, bail};
 
 /// A system part and how to get it.
 struct Part {
-    /// The program whose presence shows the part is installed.
+    /// The program whose presence shows the part is installed, or (when it starts with `/`) a
+    /// file the package installs, for packages without a program.
     program: &'static str,
     /// The Debian package (for apt parts).
     package: Option<&'static str>,
@@ -35,9 +36,20 @@ const APT_PARTS: &[Part] = &[
         used_by: "building etcd-client and tonic (lab-02, lab-07)",
     },
     Part {
+        // etcd-client's build compiles etcd's .proto files, which import protobuf's own.
+        program: "/usr/include/google/protobuf/descriptor.proto",
+        package: Some("libprotobuf-dev"),
+        used_by: "building etcd-client (lab-02)",
+    },
+    Part {
         program: "nft",
         package: Some("nftables"),
         used_by: "lab-05's Service proxy",
+    },
+    Part {
+        program: "etcdctl",
+        package: Some("etcd-client"),
+        used_by: "the \"try it\" sections of lab-02 (looking inside etcd)",
     },
     Part {
         program: "ip",
@@ -114,6 +126,9 @@ fn is_installed(part: &Part) -> bool {
             .is_ok_and(|out| {
                 String::from_utf8_lossy(&out.stdout).contains("install ok installed")
             });
+    }
+    if part.program.starts_with('/') {
+        return std::path::Path::new(part.program).is_file();
     }
     on_path(part.program)
 }

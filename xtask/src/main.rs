@@ -169,7 +169,7 @@ fn grade(root: &Path, lab: Option<&str>, json: bool, junit: Option<&Path>) -> Re
             grade::LabRun::default() // nothing to grade yet: no need to build it
         } else {
             eprintln!("grading {} (cargo test -p {})", lab.id, lab.id);
-            grade::run_lab(root, lab, None)?
+            grade::run_lab(root, lab, grade::RunOptions::default())?
         };
         reports.push(report::LabReport::new(lab, run));
     }

@@ -4,5 +4,22 @@
 //! trait with two backends (an embedded MVCC store and real etcd), watch, discovery, server-side
 //! tables and the subresources kubectl needs. The chapter is `book/src/lab-02-apiserver.md`.
 //!
-//! Not written yet: this crate has no exercise steps, so `cargo xtask grade` reports it as
-//! "no steps yet".
+//! The steps:
+//!
+//! 1. **Storage**: one trait, two backends (written).
+//! 2. **Objects and REST**: the resource registry, CRUD, `Status` errors, defaulting and
+//!    validation.
+//! 3. **Queries**: label and field selectors, paging.
+//! 4. **Watch**: streaming events with `resourceVersion` semantics, 410 Gone, bookmarks.
+//! 5. **kubectl**: discovery, OpenAPI, tables, subresources, patches.
+//! 6. **Services**: ClusterIP and NodePort allocation.
+//! 7. **Logs and exec**: proxying to the node.
+//!
+//! # Layout
+//!
+//! - [`store`]: step 1. The [`store::Store`] trait (get, list at a revision, create, update
+//!   and delete with a revision check, watch from a revision, compaction), the embedded
+//!   [`store::mem::MemStore`] and [`store::etcd::EtcdStore`], and [`store::Backend`], which
+//!   holds either. Start with `store/mod.rs`, then `store/mem/state.rs`.
+
+pub mod store;
