@@ -42,6 +42,18 @@ enum Command {
     /// Manage the local image store (step 1).
     #[command(subcommand)]
     Images(ImagesCommand),
+    /// The pause process of a pod sandbox (step 2); the runtime starts it, not a user.
+    #[command(name = "__sandbox", hide = true)]
+    Sandbox {
+        /// The plan to execute, as JSON.
+        plan: PathBuf,
+    },
+    /// The init of a container (step 3); the runtime starts it, not a user.
+    #[command(name = "__container", hide = true)]
+    Container {
+        /// The plan to execute, as JSON.
+        plan: PathBuf,
+    },
 }
 
 /// `lab-01 images ...`: step 1's commands.
@@ -108,6 +120,14 @@ fn main() -> ExitCode {
             };
         }
     };
+    // The runtime's helper processes (hidden subcommands): they exit with the code of the
+    // pause process or of the container, so they skip the error handling below, and they set
+    // up no logging, since their stderr is the container's log.
+    let command = match cli.command {
+        Command::Images(command) => command,
+        Command::Sandbox { plan } => return lab_01::helper::run_sandbox(&plan),
+        Command::Container { plan } => return lab_01::helper::run_container(&plan),
+    };
     // Logs go to stderr so that stdout stays the command's output (tables a script can read).
     // `RUST_LOG` chooses what to see; by default only warnings.
     tracing_subscriber::fmt()
@@ -118,7 +138,7 @@ fn main() -> ExitCode {
         .init();
     // `ExitCode` instead of `process::exit`: returning from `main` runs destructors, so the
     // temporary directories of a failed command are removed too.
-    match run(cli.command) {
+    match run(command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             // `{:#}` prints the whole cause chain on one line: "what failed: why".
@@ -134,8 +154,7 @@ fn main() -> ExitCode {
 
 /// Runs one command. Errors travel up as `anyhow::Error`, keeping the library's typed error
 /// inside so that `main` can tell bad input from a failing machine.
-fn run(command: Command) -> anyhow::Result<()> {
-    let Command::Images(command) = command;
+fn run(command: ImagesCommand) -> anyhow::Result<()> {
     match command {
         ImagesCommand::BuildBusybox { busybox, store } => {
             let store = Store::open_or_create(store.resolve()?)?;

@@ -5,8 +5,12 @@
 //! the network; tests that need a host program (busybox) say "not run" where it is missing.
 
 mod busybox;
+mod cgroups;
 mod cli;
 mod layout;
+mod lifecycle;
+mod pod;
+mod probe;
 mod store;
 mod support;
 mod unpack;
