@@ -16,8 +16,8 @@ use std::process::ExitCode;
 
 use crate::error::{Error, chain};
 use crate::helper::status::StatusChannel;
-use crate::helper::supervise::{exit_status_byte, handled_signals, supervise};
-use crate::helper::{Status, read_input};
+use crate::helper::supervise::{exit_status_byte, supervise};
+use crate::helper::{Status, start};
 use crate::plan::{Op, Outcome, execute};
 use crate::syscalls::{LinuxSyscalls, Syscalls as _};
 
@@ -28,17 +28,9 @@ pub const EXIT_NOT_EXECUTABLE: u8 = 126;
 
 /// The entry point of `lab-01 __container <plan.json>`.
 pub fn main(input: &Path) -> ExitCode {
-    let mut status = StatusChannel::take();
-    // Blocked first, so that a signal the runtime sends the moment it learns our child's pid
-    // is forwarded, not lost; `exec` unblocks them for the command.
-    let signals = handled_signals();
-    if let Err(errno) = signals.thread_block() {
-        status.send(&Status::Failed(format!("failed to block signals: {errno}")));
-        return ExitCode::FAILURE;
-    }
-    let input = match read_input(input) {
-        Ok(input) => input,
-        Err(error) => return fail(&mut status, &chain(&error), 1),
+    let (mut status, signals, input) = match start(input) {
+        Ok(started) => started,
+        Err(code) => return code,
     };
     let Some((Op::Exec { argv, env }, setup)) = input.plan.split_last() else {
         return fail(

@@ -104,6 +104,35 @@ pub fn read_input(path: &Path) -> Result<HelperInput> {
         .map_err(|error| Error::Protocol(format!("bad helper input: {error}")))
 }
 
+/// The common start of both helpers: take the status pipe, block the signals they handle, and
+/// read their plan. The signals are blocked before anything else so that one sent the moment
+/// the runtime hears from us (a SIGTERM right after "ready", say) waits until we take it with
+/// `sigwait` instead of killing us with its default action; the mask survives `fork`, and
+/// `exec` clears it for a container's command. On failure the runtime has been told why, and
+/// the caller exits with the code returned.
+pub fn start(
+    input: &Path,
+) -> std::result::Result<
+    (status::StatusChannel, nix::sys::signal::SigSet, HelperInput),
+    std::process::ExitCode,
+> {
+    let mut status = status::StatusChannel::take();
+    let signals = supervise::handled_signals();
+    if let Err(errno) = signals.thread_block() {
+        status.send(&Status::Failed(format!("failed to block signals: {errno}")));
+        return Err(std::process::ExitCode::FAILURE);
+    }
+    match read_input(input) {
+        Ok(input) => Ok((status, signals, input)),
+        Err(error) => {
+            let why = crate::error::chain(&error);
+            eprintln!("lab-01: the helper did not start: {why}");
+            status.send(&Status::Failed(why));
+            Err(std::process::ExitCode::FAILURE)
+        }
+    }
+}
+
 /// The entry point of `lab-01 __sandbox <plan.json>`: the pause process (Linux only).
 pub fn run_sandbox(input: &Path) -> std::process::ExitCode {
     #[cfg(target_os = "linux")]

@@ -27,28 +27,16 @@ use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
 use nix::unistd::Pid;
 
 use crate::error::chain;
-use crate::helper::status::StatusChannel;
-use crate::helper::supervise::{exit_status_byte, handled_signals, supervise};
-use crate::helper::{Status, read_input};
+use crate::helper::supervise::{exit_status_byte, supervise};
+use crate::helper::{Status, start};
 use crate::plan::{Outcome, execute};
 use crate::syscalls::LinuxSyscalls;
 
 /// The entry point of `lab-01 __sandbox <plan.json>`.
 pub fn main(input: &Path) -> ExitCode {
-    let mut status = StatusChannel::take();
-    // Blocked before anything else, so that a SIGTERM sent the moment we report "ready" waits
-    // for `pause` instead of killing us with the default action. The mask survives `fork`.
-    let signals = handled_signals();
-    if let Err(errno) = signals.thread_block() {
-        status.send(&Status::Failed(format!("failed to block signals: {errno}")));
-        return ExitCode::FAILURE;
-    }
-    let input = match read_input(input) {
-        Ok(input) => input,
-        Err(error) => {
-            status.send(&Status::Failed(chain(&error)));
-            return ExitCode::FAILURE;
-        }
+    let (mut status, signals, input) = match start(input) {
+        Ok(started) => started,
+        Err(code) => return code,
     };
     match execute(&input.plan, &mut LinuxSyscalls) {
         Ok(Outcome::Parent { child }) => {
