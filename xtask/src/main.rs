@@ -97,7 +97,7 @@ enum Cmd {
     },
     /// Prove the reference passes, stripped labs compile, stripped steps fail (instructors, CI).
     CheckLabs,
-    /// Run everything CI runs: bootstrap, fmt, clippy, tidy, tests, check-labs, the book.
+    /// Run everything CI runs: bootstrap, fmt, clippy, doc, tidy, tests, check-labs, the book.
     Test,
     /// Check for the system parts the kit needs and install the missing ones.
     Bootstrap,

@@ -42,6 +42,24 @@ pub(crate) fn test(root: &Path) -> Result<()> {
             }),
         ),
         (
+            // Docs are part of what learners read: a broken intra-doc link fails like a lint.
+            "doc",
+            Box::new(|| {
+                crate::process::run(
+                    Command::new(cargo)
+                        .current_dir(root)
+                        .args([
+                            "doc",
+                            "--workspace",
+                            "--no-deps",
+                            "--document-private-items",
+                        ])
+                        .args(["--quiet"])
+                        .env("RUSTDOCFLAGS", "-D warnings"),
+                )
+            }),
+        ),
+        (
             "tidy",
             Box::new(|| tidy::check(root).map(|n| println!("tidy: {n} Rust files checked"))),
         ),

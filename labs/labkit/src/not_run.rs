@@ -8,7 +8,7 @@
 //! 1. prints `not run: <reason>` on stderr (shown by `cargo test -- --nocapture`), and
 //! 2. when the grader runs the tests, writes the reason to a file named after the test in the
 //!    directory given by the `LABKIT_NOT_RUN_DIR` environment variable. `cargo xtask grade` reads
-//!    those files and shows the test as "not run: <reason>", never as a pass.
+//!    those files and shows the test as `not run: <reason>`, never as a pass.
 
 use std::fmt;
 use std::path::PathBuf;

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 /// Calls `check` until it returns `Some`, and returns that value.
 ///
-/// Panics (failing the test) with "timed out after ... waiting for <what>" when `timeout` passes
+/// Panics (failing the test) with `timed out after ... waiting for <what>` when `timeout` passes
 /// first. The pause between checks starts at 1 ms and doubles up to 50 ms, so a condition that is
 /// true quickly costs almost nothing and a slow one does not burn a core.
 #[track_caller]

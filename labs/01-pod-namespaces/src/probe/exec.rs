@@ -55,7 +55,7 @@ pub enum ExecError {
 
 /// Runs probe commands **on the host**, not in a container: for tests and experiments only.
 ///
-/// Linux only (it waits with `waitid(2)`, see [`wait_with_timeout`]); elsewhere every command
+/// Linux only (it waits with `waitid(2)`, see `wait_with_timeout`); elsewhere every command
 /// fails with [`ExecError::Runtime`].
 #[derive(Debug, Clone, Copy, Default)]
 pub struct HostExecRunner;

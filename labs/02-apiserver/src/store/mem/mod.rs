@@ -4,9 +4,9 @@
 //! heart of step 1: you write its write path, its reads at a revision, its watch and its
 //! compaction. The pieces:
 //!
-//! - [`state`]: the data (global revision, keys, history, watchers) and every operation on it;
-//! - [`versions`]: the versions of one key, what makes reads at an old revision possible;
-//! - [`watchers`]: delivering each event to every watcher without ever waiting for one.
+//! - `state`: the data (global revision, keys, history, watchers) and every operation on it;
+//! - `versions`: the versions of one key, what makes reads at an old revision possible;
+//! - `watchers`: delivering each event to every watcher without ever waiting for one.
 //!
 //! [`MemStore`] itself is only the handle: a `std::sync::Mutex` around the state, and the async
 //! [`Store`] methods that lock it, do one operation and unlock.
