@@ -23,6 +23,15 @@ fn probes(
     }
 }
 
+/// A container with all three probes, each a TCP check with the default timing.
+fn all_three() -> ContainerProbes {
+    probes(
+        Some(spec(tcp_handler())),
+        Some(spec(tcp_handler())),
+        Some(spec(tcp_handler())),
+    )
+}
+
 fn actions(transitions: &[Transition]) -> Vec<(ProbeKind, Option<Action>)> {
     transitions.iter().map(|t| (t.kind, t.action())).collect()
 }
@@ -31,11 +40,7 @@ fn actions(transitions: &[Transition]) -> Vec<(ProbeKind, Option<Action>)> {
 fn step6_startup_probe_gates_liveness_and_readiness_until_it_succeeds() {
     let clock = FakeClock::default();
     let start = clock.now();
-    let all = probes(
-        Some(spec(tcp_handler())),
-        Some(spec(tcp_handler())),
-        Some(spec(tcp_handler())),
-    );
+    let all = all_three();
     let set = ProbeSet::new(&all, start);
     // All three are due at 0 s by their own schedules, but only startup may run.
     assert_eq!(set.due(start), [ProbeKind::Startup]);
@@ -155,11 +160,7 @@ fn step6_a_check_slower_than_its_timeout_counts_as_a_failure() {
 fn step6_liveness_kill_and_restart_through_the_probe_set() {
     let clock = FakeClock::default();
     let start = clock.now();
-    let all = probes(
-        Some(spec(tcp_handler())),
-        Some(spec(tcp_handler())),
-        Some(spec(tcp_handler())),
-    );
+    let all = all_three();
     let mut set = ProbeSet::new(&all, start);
     set.record(ProbeKind::Startup, Outcome::Success, start);
     set.record(ProbeKind::Readiness, Outcome::Success, start);
