@@ -1,4 +1,4 @@
-//! The error type of the runtime (steps 2 and 3): what can go wrong between a config and a
+//! The error type of the runtime (steps 2, 3 and 7): what can go wrong between a config and a
 //! running sandbox or container.
 //!
 //! As in the image module, each message is one line that says what failed and, where the user
@@ -89,6 +89,38 @@ pub enum Error {
         exit_code: Option<i32>,
     },
 
+    /// A command run in a container (step 7's `ExecSync`) could not be started there.
+    #[error("exec failed: {reason}")]
+    Exec {
+        /// What went wrong, as the helper reported it.
+        reason: String,
+    },
+
+    /// A command run in a container was still running at its timeout; it was killed.
+    #[error("exec timed out after {0:?}; the command was killed")]
+    ExecTimedOut(std::time::Duration),
+
+    /// A sandbox or container id the runtime does not know (step 7's CRI-shaped service).
+    #[error("{what} {id} not found")]
+    NotFound {
+        /// "sandbox" or "container".
+        what: &'static str,
+        /// The id asked for.
+        id: String,
+    },
+
+    /// A call that does not fit the object's state: starting a container twice, say.
+    #[error("{0}")]
+    WrongState(String),
+
+    /// A step-4 cgroup operation failed for a container.
+    #[error(transparent)]
+    Cgroup(#[from] crate::cgroups::Error),
+
+    /// A step-1 image operation failed while preparing a container.
+    #[error(transparent)]
+    Image(#[from] crate::image::Error),
+
     /// A helper wrote something on its status channel that is not part of the protocol.
     #[error("helper protocol error: {0}")]
     Protocol(String),
@@ -116,7 +148,12 @@ impl Error {
     /// Whether the user can fix this by giving different input (a CLI exits with 2), rather
     /// than the machine or a container failing.
     pub fn is_bad_input(&self) -> bool {
-        matches!(self, Self::InvalidConfig { .. })
+        match self {
+            Self::InvalidConfig { .. } => true,
+            Self::Image(error) => error.is_bad_input(),
+            Self::Cgroup(error) => error.is_bad_input(),
+            _ => false,
+        }
     }
 }
 

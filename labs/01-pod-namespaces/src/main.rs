@@ -9,6 +9,13 @@
 //! cargo run -p lab-01 -- images import ./layout --name myapp:1.0
 //! ```
 //!
+//! Step 7 adds `run`, which runs a Pod manifest on this machine (as root) until its containers
+//! are done, streaming their logs, then prints the Pod's status:
+//!
+//! ```text
+//! sudo cargo run -p lab-01 -- run examples/two-containers.yaml [--timeout 30s] [--json]
+//! ```
+//!
 //! Every command takes `--store DIR`; without it the store is `$KUBELAB_HOME/images`, where
 //! `KUBELAB_HOME` defaults to `/var/lib/kubelab` for root and `~/.local/share/kubelab` otherwise.
 //! Set `RUST_LOG=info` to see what happens underneath.
@@ -25,6 +32,13 @@ use lab_01::image::busybox::{self, DEFAULT_BUSYBOX};
 use lab_01::image::{self, ImageRef, OciDir, Store, StoredImage};
 use tracing_subscriber::EnvFilter;
 
+// The `run` command lives in its own file; it is part of this binary, not of the library.
+#[path = "cli/run_pod.rs"]
+mod run_pod;
+// `bench-pod`, the measurement behind `cargo xtask bench runtime`.
+#[path = "cli/bench_pod.rs"]
+mod bench_pod;
+
 // The command line is declared as types: clap derives the parser, `--help` and the usage errors
 // from these structs and their doc comments (which become the help text).
 
@@ -36,12 +50,26 @@ struct Cli {
     command: Command,
 }
 
-/// The top-level commands: one per area; later steps add `run` here, once it works.
+/// The top-level commands: one per area.
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Manage the local image store (step 1).
     #[command(subcommand)]
     Images(ImagesCommand),
+    /// Run a Pod manifest on this machine until its containers are done, then print its
+    /// status (step 7). Needs root.
+    Run(RunArgs),
+    /// Time pod starts: a sandbox and one `/bin/true` container in ROOTFS, started, waited for
+    /// and stopped, RUNS times; prints microseconds per run (for `cargo xtask bench runtime`).
+    #[command(name = "bench-pod", hide = true)]
+    BenchPod {
+        /// An unpacked busybox rootfs.
+        #[arg(long, value_name = "DIR")]
+        rootfs: PathBuf,
+        /// How many pods to start.
+        #[arg(long, default_value_t = 50)]
+        runs: usize,
+    },
     /// The pause process of a pod sandbox (step 2); the runtime starts it, not a user.
     #[command(name = "__sandbox", hide = true)]
     Sandbox {
@@ -93,6 +121,22 @@ enum ImagesCommand {
     },
 }
 
+/// `lab-01 run ...`.
+#[derive(Debug, Args)]
+struct RunArgs {
+    /// A YAML file with one Pod (and the ConfigMaps and Secrets its volumes name).
+    manifest: PathBuf,
+    /// Stop the Pod gracefully after this long (e.g. 30s, 2m); by default it runs until its
+    /// containers are done for good (or Ctrl-C).
+    #[arg(long, value_name = "DURATION", value_parser = lab_01::pod::parse_duration)]
+    timeout: Option<std::time::Duration>,
+    /// Print the final status as JSON (a `v1.PodStatus`) on stdout; logs then go to stderr.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    store: StoreArg,
+}
+
 /// The `--store DIR` option every image command shares (flattened into each).
 #[derive(Debug, Args)]
 struct StoreArg {
@@ -124,9 +168,9 @@ fn main() -> ExitCode {
     // pause process or of the container, so they skip the error handling below, and they set
     // up no logging, since their stderr is the container's log.
     let command = match cli.command {
-        Command::Images(command) => command,
         Command::Sandbox { plan } => return lab_01::helper::run_sandbox(&plan),
         Command::Container { plan } => return lab_01::helper::run_container(&plan),
+        command => command,
     };
     // Logs go to stderr so that stdout stays the command's output (tables a script can read).
     // `RUST_LOG` chooses what to see; by default only warnings.
@@ -154,7 +198,17 @@ fn main() -> ExitCode {
 
 /// Runs one command. Errors travel up as `anyhow::Error`, keeping the library's typed error
 /// inside so that `main` can tell bad input from a failing machine.
-fn run(command: ImagesCommand) -> anyhow::Result<()> {
+fn run(command: Command) -> anyhow::Result<()> {
+    let command = match command {
+        Command::Images(command) => command,
+        Command::Run(args) => return run_pod::run(&args),
+        Command::BenchPod { rootfs, runs } => return bench_pod::run(rootfs, runs),
+        Command::Sandbox { .. } | Command::Container { .. } => {
+            return Err(
+                UsageError("helper subcommands are started by the runtime".to_owned()).into(),
+            );
+        }
+    };
     match command {
         ImagesCommand::BuildBusybox { busybox, store } => {
             let store = Store::open_or_create(store.resolve()?)?;
@@ -199,21 +253,27 @@ fn run(command: ImagesCommand) -> anyhow::Result<()> {
 impl StoreArg {
     /// The store directory: `--store`, else `$KUBELAB_HOME/images`.
     fn resolve(&self) -> anyhow::Result<PathBuf> {
-        if let Some(dir) = &self.dir {
-            return Ok(dir.clone());
+        match &self.dir {
+            Some(dir) => Ok(dir.clone()),
+            None => Ok(kubelab_home()?.join("images")),
         }
-        if let Some(home) = std::env::var_os("KUBELAB_HOME") {
-            return Ok(PathBuf::from(home).join("images"));
-        }
-        // Root gets a system-wide store, like /var/lib/containerd; a user gets their own.
-        if nix::unistd::geteuid().is_root() {
-            return Ok(PathBuf::from("/var/lib/kubelab/images"));
-        }
-        let home = std::env::var_os("HOME").ok_or_else(|| {
-            UsageError("HOME is not set; pass --store DIR or set KUBELAB_HOME".to_owned())
-        })?;
-        Ok(PathBuf::from(home).join(".local/share/kubelab/images"))
     }
+}
+
+/// `$KUBELAB_HOME`, by default `/var/lib/kubelab` for root and `~/.local/share/kubelab`
+/// otherwise.
+fn kubelab_home() -> anyhow::Result<PathBuf> {
+    if let Some(home) = std::env::var_os("KUBELAB_HOME") {
+        return Ok(PathBuf::from(home));
+    }
+    // Root gets a system-wide directory, like /var/lib/containerd; a user gets their own.
+    if nix::unistd::geteuid().is_root() {
+        return Ok(PathBuf::from("/var/lib/kubelab"));
+    }
+    let home = std::env::var_os("HOME").ok_or_else(|| {
+        UsageError("HOME is not set; pass --store DIR or set KUBELAB_HOME".to_owned())
+    })?;
+    Ok(PathBuf::from(home).join(".local/share/kubelab"))
 }
 
 /// Prints images as a table, like `crictl images`.
@@ -254,5 +314,8 @@ fn is_bad_input(error: &anyhow::Error) -> bool {
             || cause
                 .downcast_ref::<image::Error>()
                 .is_some_and(image::Error::is_bad_input)
+            || cause
+                .downcast_ref::<lab_01::error::Error>()
+                .is_some_and(lab_01::error::Error::is_bad_input)
     })
 }

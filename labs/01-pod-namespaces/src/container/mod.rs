@@ -163,6 +163,15 @@ impl ContainerHandle {
         Ok(status.map(exit_code))
     }
 
+    /// Waits at most `timeout` for the container to exit; its exit code, or `None` if it still
+    /// runs.
+    pub fn wait_timeout(&mut self, timeout: Duration) -> Result<Option<i32>> {
+        if let Some(code) = self.try_wait()? {
+            return Ok(Some(code));
+        }
+        Ok(wait_within(&mut self.helper.child, timeout).map(exit_code))
+    }
+
     /// Sends `signal` to the container's process; nothing if it has already exited.
     ///
     /// The signal goes to the supervisor, which forwards it (see `helper::supervise`): only

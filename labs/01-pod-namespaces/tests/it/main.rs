@@ -11,6 +11,7 @@ mod layout;
 mod lifecycle;
 mod pod;
 mod probe;
+mod runtime;
 mod store;
 mod support;
 mod unpack;

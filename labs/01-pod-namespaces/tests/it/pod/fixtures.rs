@@ -35,6 +35,11 @@ impl Workspace {
         Self { dir, store }
     }
 
+    /// The image store holding busybox.
+    pub(crate) fn store(&self) -> &Store {
+        &self.store
+    }
+
     /// The pod's state directory (volumes go under it).
     pub(crate) fn pod_dir(&self) -> PathBuf {
         self.dir.path().join("pod")

@@ -7,7 +7,7 @@
 //! - `fixtures`: what the real tests share.
 
 mod container;
-mod fixtures;
+pub(crate) mod fixtures;
 mod plan;
 mod sandbox;
 mod volume;

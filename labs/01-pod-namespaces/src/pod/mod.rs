@@ -1,0 +1,16 @@
+//! Step 7: one Pod manifest, run on this machine from start to end (`lab-01 run pod.yaml`).
+//!
+//! - [`manifest`]: read the YAML file (a Pod, its ConfigMaps and Secrets).
+//! - [`spec`]: check the manifest and resolve its images, before anything happens.
+//! - [`runner`]: the kubelet's sync loop in miniature: start the sandbox, run init containers
+//!   then app containers through the [`crate::runtime::RuntimeService`], restart them as
+//!   `restartPolicy` says (with step 5's back-off), probe them (step 6), stream their logs,
+//!   and stop everything gracefully at the end.
+
+pub mod manifest;
+pub mod runner;
+pub mod spec;
+
+pub use manifest::{Manifest, parse_duration, parse_manifest};
+pub use runner::{RunOptions, run_pod};
+pub use spec::{PodPlan, command_line, plan_pod};
