@@ -18,9 +18,8 @@
 //! 6. **Probes**: exec, httpGet and tcpSocket probes for liveness, readiness and startup.
 //! 7. **Status and access**: PodStatus, logs and exec, behind a CRI-shaped API.
 //!
-//! Steps 1 to 6 are written; step 7 (a CRI-shaped service, PodStatus, logs, exec and the
-//! `lab-01 run` command that ties the steps together) is still to come. The chapter
-//! `book/src/lab-01-pod-runtime.md` explains every step.
+//! The chapter `book/src/lab-01-pod-runtime.md` explains every step; `lab-01 run pod.yaml`
+//! runs a real Pod manifest with all of them.
 //!
 //! # Layout
 //!
@@ -47,7 +46,13 @@
 //!   [`probe::worker`] and [`probe::set`] are the pure state machines (schedule, thresholds, the
 //!   startup gate); [`probe::handlers`] make the TCP, HTTP and exec checks, and
 //!   [`probe::prober::run_due`] ties them to a clock.
-//! - `src/main.rs`: the `lab-01` command (`lab-01 images ...`), a thin shell over this library.
+//! - [`runtime`] and [`pod`]: step 7. [`runtime::RuntimeService`] is the CRI's verbs, and
+//!   [`runtime::Runtime`] implements them with steps 2 to 4; [`runtime::status`] writes a
+//!   `v1.PodStatus`, [`runtime::logs`] reads logs (`--tail`, `-f`), [`runtime::exec`] runs
+//!   commands in running containers. [`pod::spec`] checks a Pod manifest and resolves its
+//!   images; [`pod::runner`] is the kubelet's sync loop that runs it to its end.
+//! - `src/main.rs` (and `src/cli/`): the `lab-01` command (`lab-01 images ...`, `lab-01 run`), a
+//!   thin shell over this library.
 //!
 //! Start with [`image::unpack::unpack_image`]: it is the whole of step 1 in one call, and each
 //! function it calls is one idea of the OCI image format.

@@ -10,6 +10,7 @@
 pub mod manifest;
 pub mod runner;
 pub mod spec;
+mod tracked;
 
 pub use manifest::{Manifest, parse_duration, parse_manifest};
 pub use runner::{RunOptions, run_pod};

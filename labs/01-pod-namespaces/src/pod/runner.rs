@@ -20,22 +20,20 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
 use k8s_openapi::api::core::v1 as corev1;
-use k8s_openapi::jiff::Timestamp;
 use labkit::{Clock as _, SystemClock};
 
 use crate::cgroups::CgroupRoot;
 use crate::config::ContainerConfig;
 use crate::error::{Error, Result};
 use crate::image::Store;
-use crate::lifecycle::{self, Action, Backoff, ContainerView, Phase, RestartPolicy, State};
-use crate::pod::spec::{ContainerPlan, PodPlan};
+use crate::lifecycle::{self, Action, Backoff, Phase, State};
+use crate::pod::spec::PodPlan;
+use crate::pod::tracked::{Tracked, copy_logs, notice_exits, snapshot};
 use crate::probe::prober::{HandlerProber, run_due};
 use crate::probe::set::ProbeSet;
 use crate::probe::worker::Action as ProbeAction;
 use crate::runtime::logs::Follower;
-use crate::runtime::status::{
-    ContainerRecord, ContainerState, PodSnapshot, Terminated, pod_status, wall_now,
-};
+use crate::runtime::status::{ContainerState, Terminated, pod_status, wall_now};
 use crate::runtime::{ContainerExec, ContainerRequest, Runtime, RuntimeService, RuntimeState};
 use crate::volume::{VolumeSources, container_mounts, prepare_volumes};
 
@@ -57,22 +55,6 @@ pub struct RunOptions {
     pub cgroup_root: Option<CgroupRoot>,
     /// Stop the Pod gracefully after this long.
     pub timeout: Option<Duration>,
-}
-
-/// One container of the Pod, as the loop tracks it.
-struct Tracked<'a> {
-    plan: &'a ContainerPlan,
-    init: bool,
-    /// The runtime's id of the current instance.
-    id: Option<String>,
-    view: ContainerView,
-    record: ContainerRecord,
-    probes: Option<ProbeSet>,
-    follower: Option<Follower>,
-    /// Instances started so far (each gets its own rootfs and log file).
-    instances: u32,
-    /// The current instance's run once it ended (becomes `lastState` at the restart).
-    last_run: Option<Terminated>,
 }
 
 /// Runs the Pod until every container is done for good (phase Succeeded or Failed), the
@@ -124,41 +106,6 @@ pub fn run_pod(
     Ok(pod_status(&snapshot(&tracked, start_time)))
 }
 
-impl<'a> Tracked<'a> {
-    fn new(plan: &'a ContainerPlan, init: bool, pod_has_init: bool) -> Self {
-        // Before it starts, an app container of a pod with init containers waits for them.
-        let reason = if pod_has_init {
-            "PodInitializing"
-        } else {
-            "ContainerCreating"
-        };
-        Self {
-            plan,
-            init,
-            id: None,
-            view: ContainerView::new(&plan.spec.name, State::Waiting),
-            record: ContainerRecord {
-                name: plan.spec.name.clone(),
-                image: plan.spec.image.clone().unwrap_or_default(),
-                image_id: plan.resolved.manifest_digest.to_string(),
-                container_id: None,
-                state: ContainerState::Waiting {
-                    reason: reason.to_owned(),
-                    message: String::new(),
-                },
-                last_termination: None,
-                restart_count: 0,
-                ready: false,
-                started: false,
-            },
-            probes: None,
-            follower: None,
-            instances: 0,
-            last_run: None,
-        }
-    }
-}
-
 /// The loop itself (see the module docs).
 #[allow(clippy::too_many_arguments)]
 fn drive(
@@ -175,6 +122,7 @@ fn drive(
     let deadline = options.timeout.map(|timeout| Instant::now() + timeout);
     let mut backoff = Backoff::default();
     let netns = runtime.pod_sandbox_status(sandbox)?.netns;
+    // ANCHOR: sync_loop
     loop {
         let now = clock.now();
         notice_exits(runtime, tracked, now)?;
@@ -193,6 +141,7 @@ fn drive(
             &backoff,
             now,
         );
+        // ANCHOR_END: sync_loop
         for action in actions {
             match action {
                 Action::Start(name) => {
@@ -360,27 +309,6 @@ fn instance_dir(pod_dir: &Path, name: &str, instance: u32) -> PathBuf {
         .join(instance.to_string())
 }
 
-/// Records the exits the runtime reports.
-fn notice_exits(runtime: &mut Runtime, tracked: &mut [Tracked<'_>], now: Instant) -> Result<()> {
-    for t in tracked
-        .iter_mut()
-        .filter(|t| t.view.state == State::Running)
-    {
-        let Some(id) = &t.id else { continue };
-        if let RuntimeState::Exited(run) = runtime.container_status(id)? {
-            tracing::info!(container = %t.record.name, exit_code = run.exit_code, "container exited");
-            t.view.state = State::Exited {
-                exit_code: run.exit_code,
-                finished_at: now,
-            };
-            t.last_run = Some(run.clone());
-            t.record.state = ContainerState::Terminated(run);
-            t.record.ready = false;
-        }
-    }
-    Ok(())
-}
-
 /// Runs the due probes of running app containers and acts on what changed.
 fn run_probes(
     runtime: &mut Runtime,
@@ -460,48 +388,4 @@ fn stop_all(plan: &PodPlan, runtime: &mut Runtime, tracked: &mut [Tracked<'_>]) 
         }
     }
     first_error
-}
-
-/// Hands new log lines to `on_log`; at the end also a last line without its newline.
-fn copy_logs(tracked: &mut [Tracked<'_>], on_log: &mut dyn FnMut(&str, &str), finish: bool) {
-    for t in tracked.iter_mut() {
-        let Some(follower) = t.follower.as_mut() else {
-            continue;
-        };
-        match follower.poll_lines() {
-            Ok(lines) => lines.iter().for_each(|line| on_log(&t.record.name, line)),
-            Err(error) => tracing::warn!(container = %t.record.name, %error, "cannot read the log"),
-        }
-        if (finish || t.view.state != State::Running)
-            && let Some(rest) = follower.finish()
-        {
-            on_log(&t.record.name, &rest);
-        }
-    }
-}
-
-/// What [`pod_status`] needs, from the tracked containers, once the Pod has stopped.
-fn snapshot(tracked: &[Tracked<'_>], start_time: Timestamp) -> PodSnapshot {
-    let records = |init: bool| {
-        tracked
-            .iter()
-            .filter(|t| t.init == init)
-            .map(|t| t.record.clone())
-            .collect()
-    };
-    // A stopped Pod is terminal: nothing restarts any more, whatever `restartPolicy` says, so
-    // its phase is computed as for `Never` (the kubelet does the same for a Pod it was asked
-    // to terminate): Succeeded if every container exited 0, else Failed.
-    let (init, app): (Vec<_>, Vec<_>) = tracked.iter().partition(|t| t.init);
-    let views = |list: &[&Tracked<'_>]| list.iter().map(|t| t.view.clone()).collect::<Vec<_>>();
-    let phase = lifecycle::pod_phase(RestartPolicy::Never, &views(&init), &views(&app));
-    PodSnapshot {
-        phase,
-        start_time,
-        // The sandbox is gone by now.
-        sandbox_ready: false,
-        init: records(true),
-        app: records(false),
-        pod_ip: None,
-    }
 }

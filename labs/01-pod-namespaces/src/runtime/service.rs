@@ -65,6 +65,7 @@ pub struct SandboxStatus {
     pub netns: Option<PathBuf>,
 }
 
+// ANCHOR: runtime_service
 /// The CRI's `RuntimeService`, the calls the kubelet makes, in this lab's types.
 pub trait RuntimeService {
     /// Starts a sandbox (the pause process and the Pod's namespaces); returns its id.
@@ -94,6 +95,7 @@ pub trait RuntimeService {
         timeout: Duration,
     ) -> Result<ExecResult>;
 }
+// ANCHOR_END: runtime_service
 
 /// One sandbox the runtime holds.
 #[derive(Debug)]
