@@ -142,8 +142,9 @@ fn regex_error(message: &str, format: &str, examples: &[&str]) -> String {
 pub(crate) enum BadValue<'a> {
     /// A string: printed quoted, like Go's `%q`.
     Str(&'a str),
-    /// A list of values: printed as JSON, and an empty list as `null` (every empty list that
-    /// reaches an error message is a Go `nil` slice).
+    /// A list of values: printed as Go's `%#v` prints a `[]string`, which is what Kubernetes
+    /// 1.27 to 1.33 do (1.34 switched to JSON). Every empty list that reaches a message is a Go
+    /// `nil` slice, hence `[]string(nil)`.
     List(&'a [String]),
 }
 
@@ -151,10 +152,10 @@ pub(crate) enum BadValue<'a> {
 pub(crate) fn invalid(field: &str, value: BadValue<'_>, detail: &str) -> String {
     let value = match value {
         BadValue::Str(text) => go_quote(text),
-        BadValue::List([]) => "null".to_owned(),
+        BadValue::List([]) => "[]string(nil)".to_owned(),
         BadValue::List(values) => {
-            let quoted: Vec<String> = values.iter().map(|v| json_quote(v)).collect();
-            format!("[{}]", quoted.join(","))
+            let quoted: Vec<String> = values.iter().map(|v| go_quote(v)).collect();
+            format!("[]string{{{}}}", quoted.join(", "))
         }
     };
     format!("{field}: Invalid value: {value}: {detail}")
@@ -195,9 +196,4 @@ pub(crate) fn go_quote(text: &str) -> String {
     }
     out.push('"');
     out
-}
-
-/// A JSON string literal (serde_json cannot fail on a `&str`; the fallback keeps it total).
-fn json_quote(text: &str) -> String {
-    serde_json::to_string(text).unwrap_or_else(|_| go_quote(text))
 }

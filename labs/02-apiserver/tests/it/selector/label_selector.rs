@@ -117,19 +117,19 @@ fn step3_label_selector_checks_the_values_each_operator_needs() {
     let cases = [
         (
             expression("a", "In", None),
-            "values: Invalid value: null: for 'in', 'notin' operators, values set can't be empty",
+            "values: Invalid value: []string(nil): for 'in', 'notin' operators, values set can't be empty",
         ),
         (
             expression("a", "NotIn", Some(&[])),
-            "values: Invalid value: null: for 'in', 'notin' operators, values set can't be empty",
+            "values: Invalid value: []string(nil): for 'in', 'notin' operators, values set can't be empty",
         ),
         (
             expression("a", "Exists", Some(&["x"])),
-            "values: Invalid value: [\"x\"]: values set must be empty for exists and does not exist",
+            "values: Invalid value: []string{\"x\"}: values set must be empty for exists and does not exist",
         ),
         (
             expression("a", "DoesNotExist", Some(&["x", "y"])),
-            "values: Invalid value: [\"x\",\"y\"]: values set must be empty for exists and does not exist",
+            "values: Invalid value: []string{\"x\", \"y\"}: values set must be empty for exists and does not exist",
         ),
     ];
     for (expression, message) in cases {
@@ -156,7 +156,7 @@ fn step3_label_selector_checks_keys_and_values() {
             vec![expression("-a", "Exists", Some(&["-b"]))]
         )),
         format!(
-            "[key: Invalid value: \"-a\": name part {name_rule}, values: Invalid value: [\"-b\"]: values set must be empty for exists and does not exist, values[0][-a]: Invalid value: \"-b\": {value_rule}]"
+            "[key: Invalid value: \"-a\": name part {name_rule}, values: Invalid value: []string{{\"-b\"}}: values set must be empty for exists and does not exist, values[0][-a]: Invalid value: \"-b\": {value_rule}]"
         )
     );
 }
