@@ -265,6 +265,23 @@ impl Selector {
         Ok(Selector::from_requirements(parser::parse(input)?))
     }
 
+    /// The selector of a plain label map, such as a Service's `spec.selector` or a pod's
+    /// `nodeSelector`: `key=value` for each entry (`labels.SelectorFromSet`). An empty map
+    /// selects everything. Like Kubernetes, it does not validate: the map came from an object
+    /// that was validated when it was stored.
+    pub fn from_set(labels: &Labels) -> Selector {
+        Selector::Requirements(
+            labels
+                .iter()
+                .map(|(key, value)| Requirement {
+                    key: key.clone(),
+                    operator: Operator::Equals,
+                    values: vec![value.clone()],
+                })
+                .collect(),
+        )
+    }
+
     /// A selector of these requirements, sorted by key (stably, so two requirements on one
     /// key keep their order).
     pub fn from_requirements(mut requirements: Vec<Requirement>) -> Selector {

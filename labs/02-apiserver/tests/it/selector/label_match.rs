@@ -96,3 +96,12 @@ fn step3_all_requirements_must_hold() {
         ("", [true, true, true, true, true, true]),
     ]);
 }
+
+#[test]
+fn step3_a_label_map_selects_by_equality() {
+    let selector = Selector::from_set(&labels(&[("tier", "web"), ("app", "shop")]));
+    assert_eq!(selector.to_string(), "app=shop,tier=web");
+    assert!(selector.matches(&labels(&[("app", "shop"), ("tier", "web"), ("x", "y")])));
+    assert!(!selector.matches(&labels(&[("app", "shop")])));
+    assert!(Selector::from_set(&labels(&[])).is_everything());
+}
