@@ -3,8 +3,9 @@
 //!
 //! ```text
 //! env in (prod, qa),!canary
-//! └┬┘ └┬┘ │└┬─┘│ └┤│││└─┬──┘
-//! Identifier In OpenPar Identifier Comma Identifier ClosedPar Comma DoesNotExist Identifier
+//!
+//! Identifier "env"   In "in"   OpenPar "("   Identifier "prod"   Comma ","   Identifier "qa"
+//! ClosedPar ")"   Comma ","   DoesNotExist "!"   Identifier "canary"   EndOfString ""
 //! ```
 //!
 //! - Whitespace (space, tab, CR, LF) separates tokens and is otherwise ignored.
