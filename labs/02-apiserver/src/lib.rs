@@ -21,5 +21,9 @@
 //!   and delete with a revision check, watch from a revision, compaction), the embedded
 //!   [`store::mem::MemStore`] and [`store::etcd::EtcdStore`], and [`store::Backend`], which
 //!   holds either. Start with `store/mod.rs`, then `store/mem/state.rs`.
+//! - [`selector`]: step 3. Label selectors (strings and `metav1.LabelSelector`), field
+//!   selectors and the fields each resource offers, and [`selector::ListFilter`], the filter of
+//!   list, watch and deletecollection. Start with `selector/mod.rs`, then `selector/label.rs`.
 
+pub mod selector;
 pub mod store;
