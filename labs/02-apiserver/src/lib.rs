@@ -21,5 +21,9 @@
 //!   and delete with a revision check, watch from a revision, compaction), the embedded
 //!   [`store::mem::MemStore`] and [`store::etcd::EtcdStore`], and [`store::Backend`], which
 //!   holds either. Start with `store/mod.rs`, then `store/mem/state.rs`.
+//! - [`table`]: step 5's server-side printing. [`table::table`] turns objects into the
+//!   `meta.k8s.io/v1` Table `kubectl get` prints, with the real printers' columns per kind;
+//!   `table/age.rs` renders ages, `table/pod.rs` the Pod STATUS.
 
 pub mod store;
+pub mod table;
