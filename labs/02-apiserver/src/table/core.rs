@@ -41,10 +41,13 @@ pub(crate) static SERVICES: Printer = Printer {
 fn service_row(object: &Value, now: Timestamp) -> Result<Row, TableError> {
     let service: Service = decode(object, "services")?;
     let spec = service.spec.clone().unwrap_or_default();
+    // The first of clusterIPs, which the real server always fills in; an object that only has
+    // the older single clusterIP field falls back to it.
     let cluster_ip = spec
         .cluster_ips
         .as_ref()
         .and_then(|ips| ips.first().cloned())
+        .or_else(|| spec.cluster_ip.clone().filter(|ip| !ip.is_empty()))
         .unwrap_or_else(|| "<none>".to_owned());
     let mut ports = port_string(spec.ports.as_deref().unwrap_or_default());
     if ports.is_empty() {

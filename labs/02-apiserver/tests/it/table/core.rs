@@ -5,7 +5,8 @@ use serde_json::{Value, json};
 use super::{ago, meta, print_one};
 
 fn service(spec: Value, status: Value) -> Value {
-    let mut service = json!({ "apiVersion": "v1", "kind": "Service", "metadata": meta("web", 3600) });
+    let mut service =
+        json!({ "apiVersion": "v1", "kind": "Service", "metadata": meta("web", 3600) });
     service["spec"] = spec;
     service["status"] = status;
     service
@@ -99,6 +100,16 @@ fn step5_service_ports_and_external_ips() {
         ),
     );
     assert_eq!(cells[2], "None");
+    // An object with only the older single-IP field.
+    let (_, cells) = print_one(
+        "",
+        "services",
+        service(
+            json!({ "type": "ClusterIP", "clusterIP": "10.96.0.20" }),
+            json!({}),
+        ),
+    );
+    assert_eq!(cells[2], "10.96.0.20");
     let (_, cells) = print_one(
         "",
         "services",

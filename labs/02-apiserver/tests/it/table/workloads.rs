@@ -18,7 +18,8 @@ fn deployment(spec_replicas: Option<i32>, status: Value, selector: Value) -> Val
         spec["replicas"] = json!(replicas);
     }
     spec["selector"] = selector;
-    let mut deployment = json!({ "apiVersion": "apps/v1", "kind": "Deployment", "metadata": meta("web", 300) });
+    let mut deployment =
+        json!({ "apiVersion": "apps/v1", "kind": "Deployment", "metadata": meta("web", 300) });
     deployment["spec"] = spec;
     deployment["status"] = status;
     deployment
