@@ -24,6 +24,10 @@
 //! - [`selector`]: step 3. Label selectors (strings and `metav1.LabelSelector`), field
 //!   selectors and the fields each resource offers, and [`selector::ListFilter`], the filter of
 //!   list, watch and deletecollection. Start with `selector/mod.rs`, then `selector/label.rs`.
+//! - [`table`]: step 5's server-side printing. [`table::table`] turns objects into the
+//!   `meta.k8s.io/v1` Table `kubectl get` prints, with the real printers' columns per kind;
+//!   `table/age.rs` renders ages, `table/pod.rs` the Pod STATUS.
 
 pub mod selector;
 pub mod store;
+pub mod table;

@@ -7,3 +7,4 @@
 
 mod selector;
 mod store;
+mod table;
