@@ -27,7 +27,10 @@
 //! - [`table`]: step 5's server-side printing. [`table::table`] turns objects into the
 //!   `meta.k8s.io/v1` Table `kubectl get` prints, with the real printers' columns per kind;
 //!   `table/age.rs` renders ages, `table/pod.rs` the Pod STATUS.
+//! - [`allocator`]: step 6. Service cluster IPs and node ports from their ranges, as bitmaps
+//!   kept in the store and updated with optimistic concurrency.
 
+pub mod allocator;
 pub mod selector;
 pub mod store;
 pub mod table;
