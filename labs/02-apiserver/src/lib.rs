@@ -21,5 +21,9 @@
 //!   and delete with a revision check, watch from a revision, compaction), the embedded
 //!   [`store::mem::MemStore`] and [`store::etcd::EtcdStore`], and [`store::Backend`], which
 //!   holds either. Start with `store/mod.rs`, then `store/mem/state.rs`.
+//! - [`validation`]: step 2. Defaulting ([`validation::default_object`]) and validation
+//!   ([`validation::validate_create`], [`validation::validate_update`]) of objects as JSON, with
+//!   the real field paths and messages, and [`validation::invalid_message`] for the 422 `Status`.
 
 pub mod store;
+pub mod validation;

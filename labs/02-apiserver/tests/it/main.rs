@@ -6,3 +6,4 @@
 //! port for each test (where etcd is not installed, those tests say "not run: needs etcd").
 
 mod store;
+mod validation;
