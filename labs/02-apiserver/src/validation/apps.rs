@@ -256,14 +256,15 @@ fn validate_rolling_update(rolling: &Value, path: &str, causes: &mut Causes) {
             "may not be 0 when `maxSurge` is 0",
         );
     }
-    if let Some(Value::String(s)) = unavailable {
-        if is_percent(s) && int_or_percent_value(unavailable) > 100 {
-            causes.invalid(
-                format!("{path}.maxUnavailable"),
-                go_int_or_string(unavailable),
-                "must not be greater than 100%",
-            );
-        }
+    if let Some(Value::String(s)) = unavailable
+        && is_percent(s)
+        && int_or_percent_value(unavailable) > 100
+    {
+        causes.invalid(
+            format!("{path}.maxUnavailable"),
+            go_int_or_string(unavailable),
+            "must not be greater than 100%",
+        );
     }
 }
 

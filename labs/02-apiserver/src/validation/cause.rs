@@ -110,7 +110,7 @@ impl Bad {
 }
 
 /// The message of a cause: the type's words, the value unless the type hides it, the detail.
-fn body(reason: CauseType, value: Option<&Bad>, detail: &str) -> String {
+fn body(reason: CauseType, value: Option<Bad>, detail: &str) -> String {
     let mut s = reason.words().to_string();
     let hides_value = matches!(
         reason,
@@ -139,7 +139,7 @@ impl Causes {
         self.0
     }
 
-    fn push(&mut self, reason: CauseType, field: String, value: Option<&Bad>, detail: &str) {
+    fn push(&mut self, reason: CauseType, field: String, value: Option<Bad>, detail: &str) {
         let message = body(reason, value, detail);
         self.0.push(Cause {
             reason,
@@ -155,7 +155,7 @@ impl Causes {
 
     /// `field.Invalid`: `Invalid value: <value>: detail`.
     pub(crate) fn invalid(&mut self, field: String, value: Bad, detail: &str) {
-        self.push(CauseType::FieldValueInvalid, field, Some(&value), detail);
+        self.push(CauseType::FieldValueInvalid, field, Some(value), detail);
     }
 
     /// `field.NotSupported`: `Unsupported value: <value>: supported values: "a", "b"`.
@@ -169,19 +169,19 @@ impl Causes {
         self.push(
             CauseType::FieldValueNotSupported,
             field,
-            Some(&value),
+            Some(value),
             &detail,
         );
     }
 
     /// `field.Duplicate`: `Duplicate value: <value>`.
     pub(crate) fn duplicate(&mut self, field: String, value: Bad) {
-        self.push(CauseType::FieldValueDuplicate, field, Some(&value), "");
+        self.push(CauseType::FieldValueDuplicate, field, Some(value), "");
     }
 
     /// `field.NotFound`: `Not found: <value>`.
     pub(crate) fn not_found(&mut self, field: String, value: Bad) {
-        self.push(CauseType::FieldValueNotFound, field, Some(&value), "");
+        self.push(CauseType::FieldValueNotFound, field, Some(value), "");
     }
 
     /// `field.Forbidden`: `Forbidden: detail`.
@@ -204,10 +204,10 @@ impl Causes {
 
     /// `ValidateNonnegativeField`: a number below 0.
     pub(crate) fn nonnegative(&mut self, field: String, value: Option<&serde_json::Value>) {
-        if let Some(n) = value.and_then(serde_json::Value::as_i64) {
-            if n < 0 {
-                self.invalid(field, Bad::Int(n), "must be greater than or equal to 0");
-            }
+        if let Some(n) = value.and_then(serde_json::Value::as_i64)
+            && n < 0
+        {
+            self.invalid(field, Bad::Int(n), "must be greater than or equal to 0");
         }
     }
 }

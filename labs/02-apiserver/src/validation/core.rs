@@ -141,14 +141,14 @@ pub(crate) fn validate_pvc(object: &Value, causes: &mut Causes) {
     if at(spec, &["resources", "requests", "storage"]).is_none() {
         causes.required("spec.resources[storage]".to_string(), "");
     }
-    if let Some(mode) = str_at(spec, "volumeMode") {
-        if !["Block", "Filesystem"].contains(&mode) {
-            causes.not_supported(
-                "spec.volumeMode".to_string(),
-                Bad::str(mode),
-                &["Block", "Filesystem"],
-            );
-        }
+    if let Some(mode) = str_at(spec, "volumeMode")
+        && !["Block", "Filesystem"].contains(&mode)
+    {
+        causes.not_supported(
+            "spec.volumeMode".to_string(),
+            Bad::str(mode),
+            &["Block", "Filesystem"],
+        );
     }
 }
 

@@ -51,10 +51,10 @@ pub(crate) fn validate_ingress(object: &Value, causes: &mut Causes) {
                 }
                 Some(_) => {}
             }
-            if let Some(p) = str_at(path, "path") {
-                if !p.starts_with('/') {
-                    causes.invalid(child(&at, "path"), Bad::str(p), "must be an absolute path");
-                }
+            if let Some(p) = str_at(path, "path")
+                && !p.starts_with('/')
+            {
+                causes.invalid(child(&at, "path"), Bad::str(p), "must be an absolute path");
             }
             match path.get("backend") {
                 Some(backend) => validate_backend(backend, &child(&at, "backend"), causes),

@@ -74,14 +74,14 @@ pub(crate) fn validate_pod_spec(spec: &Value, path: &str, causes: &mut Causes) {
         }
         Some(_) => {}
     }
-    if let Some(deadline) = spec.get("activeDeadlineSeconds").and_then(Value::as_i64) {
-        if !(1..=i64::from(i32::MAX)).contains(&deadline) {
-            causes.invalid(
-                child(path, "activeDeadlineSeconds"),
-                Bad::Int(deadline),
-                "must be between 1 and 2147483647, inclusive",
-            );
-        }
+    if let Some(deadline) = spec.get("activeDeadlineSeconds").and_then(Value::as_i64)
+        && !(1..=i64::from(i32::MAX)).contains(&deadline)
+    {
+        causes.invalid(
+            child(path, "activeDeadlineSeconds"),
+            Bad::Int(deadline),
+            "must be between 1 and 2147483647, inclusive",
+        );
     }
     causes.nonnegative(
         child(path, "terminationGracePeriodSeconds"),
@@ -287,11 +287,11 @@ fn validate_probe(probe: &Value, path: &str, success_must_be_one: bool, causes: 
             validate_port_num_or_name(h.get("port"), &child(&child(path, handler), "port"), causes);
         }
     }
-    if let Some(scheme) = probe.get("httpGet").and_then(|h| str_at(h, "scheme")) {
-        if !["HTTP", "HTTPS"].contains(&scheme) {
-            let at = child(&child(path, "httpGet"), "scheme");
-            causes.not_supported(at, Bad::str(scheme), &["HTTP", "HTTPS"]);
-        }
+    if let Some(scheme) = probe.get("httpGet").and_then(|h| str_at(h, "scheme"))
+        && !["HTTP", "HTTPS"].contains(&scheme)
+    {
+        let at = child(&child(path, "httpGet"), "scheme");
+        causes.not_supported(at, Bad::str(scheme), &["HTTP", "HTTPS"]);
     }
     for field in [
         "initialDelaySeconds",
@@ -302,10 +302,11 @@ fn validate_probe(probe: &Value, path: &str, success_must_be_one: bool, causes: 
     ] {
         causes.nonnegative(child(path, field), probe.get(field));
     }
-    if let Some(n) = probe.get("successThreshold").and_then(Value::as_i64) {
-        if success_must_be_one && n != 1 {
-            causes.invalid(child(path, "successThreshold"), Bad::Int(n), "must be 1");
-        }
+    if let Some(n) = probe.get("successThreshold").and_then(Value::as_i64)
+        && success_must_be_one
+        && n != 1
+    {
+        causes.invalid(child(path, "successThreshold"), Bad::Int(n), "must be 1");
     }
 }
 
@@ -354,14 +355,14 @@ fn validate_resources(resources: Option<&Value>, path: &str, causes: &mut Causes
                 continue;
             }
             let limit = limits.and_then(|l| l.get(resource)).map(quantity_text);
-            if let Some(limit_text) = limit {
-                if parse_quantity(&limit_text).is_some_and(|limit| amount > limit) {
-                    causes.invalid(
-                        at,
-                        Bad::str(&text),
-                        &format!("must be less than or equal to {resource} limit of {limit_text}"),
-                    );
-                }
+            if let Some(limit_text) = limit
+                && parse_quantity(&limit_text).is_some_and(|limit| amount > limit)
+            {
+                causes.invalid(
+                    at,
+                    Bad::str(&text),
+                    &format!("must be less than or equal to {resource} limit of {limit_text}"),
+                );
             }
         }
     }

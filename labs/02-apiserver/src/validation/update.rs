@@ -82,14 +82,14 @@ fn validate_meta_update(new: &Value, old: &Value, causes: &mut Causes) {
     for field in ["name", "namespace", "uid", "creationTimestamp"] {
         let new_value = at(new, &["metadata", field]).and_then(Value::as_str);
         let old_value = at(old, &["metadata", field]).and_then(Value::as_str);
-        if let (Some(n), Some(o)) = (new_value, old_value) {
-            if n != o {
-                causes.invalid(
-                    format!("metadata.{field}"),
-                    Bad::str(n),
-                    "field is immutable",
-                );
-            }
+        if let (Some(n), Some(o)) = (new_value, old_value)
+            && n != o
+        {
+            causes.invalid(
+                format!("metadata.{field}"),
+                Bad::str(n),
+                "field is immutable",
+            );
         }
     }
 }

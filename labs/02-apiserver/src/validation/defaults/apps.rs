@@ -19,11 +19,11 @@ pub(crate) fn default_deployment(deployment: &mut Value) {
     if let Some(strategy) = object_at(spec, "strategy") {
         set_default(strategy, "type", json!("RollingUpdate"));
         // Only a rolling update has the two knobs; a `Recreate` strategy stays bare.
-        if strategy.get("type").and_then(Value::as_str) == Some("RollingUpdate") {
-            if let Some(rolling) = object_at(strategy, "rollingUpdate") {
-                set_default(rolling, "maxUnavailable", json!("25%"));
-                set_default(rolling, "maxSurge", json!("25%"));
-            }
+        if strategy.get("type").and_then(Value::as_str) == Some("RollingUpdate")
+            && let Some(rolling) = object_at(strategy, "rollingUpdate")
+        {
+            set_default(rolling, "maxUnavailable", json!("25%"));
+            set_default(rolling, "maxSurge", json!("25%"));
         }
     }
     set_default(spec, "revisionHistoryLimit", json!(10));
@@ -54,11 +54,11 @@ pub(crate) fn default_daemon_set(daemon_set: &mut Value) {
     };
     if let Some(strategy) = object_at(spec, "updateStrategy") {
         set_default(strategy, "type", json!("RollingUpdate"));
-        if strategy.get("type").and_then(Value::as_str) == Some("RollingUpdate") {
-            if let Some(rolling) = object_at(strategy, "rollingUpdate") {
-                set_default(rolling, "maxUnavailable", json!(1));
-                set_default(rolling, "maxSurge", json!(0));
-            }
+        if strategy.get("type").and_then(Value::as_str) == Some("RollingUpdate")
+            && let Some(rolling) = object_at(strategy, "rollingUpdate")
+        {
+            set_default(rolling, "maxUnavailable", json!(1));
+            set_default(rolling, "maxSurge", json!(0));
         }
     }
     set_default(spec, "revisionHistoryLimit", json!(10));
@@ -77,10 +77,10 @@ pub(crate) fn default_stateful_set(stateful_set: &mut Value) {
     set_default(spec, "podManagementPolicy", json!("OrderedReady"));
     if let Some(strategy) = object_at(spec, "updateStrategy") {
         set_default(strategy, "type", json!("RollingUpdate"));
-        if strategy.get("type").and_then(Value::as_str) == Some("RollingUpdate") {
-            if let Some(rolling) = object_at(strategy, "rollingUpdate") {
-                set_default(rolling, "partition", json!(0));
-            }
+        if strategy.get("type").and_then(Value::as_str) == Some("RollingUpdate")
+            && let Some(rolling) = object_at(strategy, "rollingUpdate")
+        {
+            set_default(rolling, "partition", json!(0));
         }
     }
     if let Some(policy) = object_at(spec, "persistentVolumeClaimRetentionPolicy") {

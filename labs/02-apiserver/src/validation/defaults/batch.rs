@@ -68,10 +68,8 @@ pub(crate) fn default_job(job: &mut Value) {
             .get("labels")
             .and_then(Value::as_object)
             .is_none_or(Map::is_empty);
-        if empty {
-            if let Some(map) = metadata.as_object_mut() {
-                map.insert("labels".to_string(), labels);
-            }
+        if empty && let Some(map) = metadata.as_object_mut() {
+            map.insert("labels".to_string(), labels);
         }
     }
 }

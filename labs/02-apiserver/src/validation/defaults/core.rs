@@ -22,13 +22,12 @@ pub(crate) fn default_service(service: &mut Value) {
         .get("sessionAffinity")
         .and_then(Value::as_str)
         .unwrap_or("");
-    if affinity == "ClientIP" {
-        if let Some(client_ip) =
+    if affinity == "ClientIP"
+        && let Some(client_ip) =
             object_at(spec, "sessionAffinityConfig").and_then(|c| object_at(c, "clientIP"))
-        {
-            // Three hours, the real default stickiness.
-            set_default(client_ip, "timeoutSeconds", json!(10800));
-        }
+    {
+        // Three hours, the real default stickiness.
+        set_default(client_ip, "timeoutSeconds", json!(10800));
     }
     for port in items_mut(spec, "ports") {
         set_default(port, "protocol", json!("TCP"));
@@ -38,10 +37,10 @@ pub(crate) fn default_service(service: &mut Value) {
             Some(Value::String(s)) => s.is_empty(),
             Some(_) => false,
         };
-        if unset {
-            if let (Some(number), Some(map)) = (port.get("port").cloned(), port.as_object_mut()) {
-                map.insert("targetPort".to_string(), number);
-            }
+        if unset
+            && let (Some(number), Some(map)) = (port.get("port").cloned(), port.as_object_mut())
+        {
+            map.insert("targetPort".to_string(), number);
         }
     }
     if matches!(service_type.as_str(), "NodePort" | "LoadBalancer") {
@@ -67,13 +66,11 @@ pub(crate) fn default_namespace(namespace: &mut Value) {
         .and_then(Value::as_str)
         .unwrap_or("")
         .to_string();
-    if !name.is_empty() {
-        if let Some(labels) = object_at(namespace, "metadata").and_then(|m| object_at(m, "labels"))
-        {
-            if let Some(map) = labels.as_object_mut() {
-                map.insert("kubernetes.io/metadata.name".to_string(), json!(name));
-            }
-        }
+    if !name.is_empty()
+        && let Some(labels) = object_at(namespace, "metadata").and_then(|m| object_at(m, "labels"))
+        && let Some(map) = labels.as_object_mut()
+    {
+        map.insert("kubernetes.io/metadata.name".to_string(), json!(name));
     }
     if let Some(spec) = object_at(namespace, "spec") {
         set_default(spec, "finalizers", json!(["kubernetes"]));
@@ -89,10 +86,8 @@ pub(crate) fn default_secret(secret: &mut Value) {
         .get("type")
         .and_then(Value::as_str)
         .is_none_or(str::is_empty);
-    if empty {
-        if let Some(map) = secret.as_object_mut() {
-            map.insert("type".to_string(), json!("Opaque"));
-        }
+    if empty && let Some(map) = secret.as_object_mut() {
+        map.insert("type".to_string(), json!("Opaque"));
     }
 }
 

@@ -121,10 +121,9 @@ fn default_http_get(http: &mut Value) {
         .get("path")
         .and_then(Value::as_str)
         .is_none_or(str::is_empty)
+        && let Some(map) = http.as_object_mut()
     {
-        if let Some(map) = http.as_object_mut() {
-            map.insert("path".to_string(), json!("/"));
-        }
+        map.insert("path".to_string(), json!("/"));
     }
     set_default(http, "scheme", json!("HTTP"));
 }

@@ -20,7 +20,7 @@ fn nginx(name: &str, image: &str, pull: &str) -> Value {
 }
 
 /// The pod spec defaults every template gets.
-fn template_spec(containers: Value, restart: &str) -> Value {
+fn template_spec(containers: &Value, restart: &str) -> Value {
     json!({
         "containers": containers,
         "dnsPolicy": "ClusterFirst", "restartPolicy": restart,
@@ -46,7 +46,7 @@ fn step2_default_deployment_gets_real_defaults() {
             },
             "template": {
                 "metadata": {"labels": {"app": "web"}},
-                "spec": template_spec(json!([nginx("nginx", "nginx", "Always")]), "Always")
+                "spec": template_spec(&json!([nginx("nginx", "nginx", "Always")]), "Always")
             }
         }
     });
@@ -140,7 +140,7 @@ fn step2_default_job_generates_selector_from_uid() {
             "selector": {"matchLabels": {"batch.kubernetes.io/controller-uid": "u-1"}},
             "template": {
                 "metadata": {"labels": labels},
-                "spec": template_spec(json!([nginx("pi", "perl:5.34", "IfNotPresent")]), "Never")
+                "spec": template_spec(&json!([nginx("pi", "perl:5.34", "IfNotPresent")]), "Never")
             }
         }
     });

@@ -12,6 +12,9 @@ mod workloads;
 use lab_02::validation::{Cause, default_object, validate_create};
 use serde_json::{Value, json};
 
+/// A cause as (field, reason, message).
+pub(super) type Expected = (String, &'static str, String);
+
 /// A cause as a tuple, so expected lists read as tables.
 pub(super) fn triple(cause: &Cause) -> (String, &'static str, String) {
     (

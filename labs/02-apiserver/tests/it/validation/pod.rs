@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use super::{c, create, pod, set};
+use super::{Expected, c, create, pod, set};
 
 const LABEL_MSG: &str = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
 
@@ -40,7 +40,7 @@ fn step2_pod_name_must_be_a_subdomain() {
 
 #[test]
 fn step2_pod_container_image_and_name_rules() {
-    let cases: Vec<(&str, Value, Vec<(String, &'static str, String)>)> = vec![
+    let cases: Vec<(&str, Value, Vec<Expected>)> = vec![
         (
             "missing image",
             json!([{"name": "web"}]),

@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use super::{c, create};
 
-fn service(ports: Value) -> Value {
+fn service(ports: &Value) -> Value {
     json!({
         "metadata": {"name": "web", "namespace": "default"},
         "spec": {"selector": {"app": "web"}, "ports": ports}
@@ -14,20 +14,20 @@ fn service(ports: Value) -> Value {
 #[test]
 fn step2_service_ports_rules() {
     assert_eq!(
-        create("", "Service", service(json!([{"port": 80}]))),
+        create("", "Service", service(&json!([{"port": 80}]))),
         vec![]
     );
     assert_eq!(
-        create("", "Service", service(json!([]))),
+        create("", "Service", service(&json!([]))),
         vec![c("spec.ports", "FieldValueRequired", "Required value")]
     );
-    let mut headless = service(json!([]));
+    let mut headless = service(&json!([]));
     headless["spec"]["clusterIP"] = json!("None");
     assert_eq!(create("", "Service", headless), vec![]);
     let got = create(
         "",
         "Service",
-        service(json!([
+        service(&json!([
             {"name": "http", "port": 0},
             {"name": "http", "port": 443, "targetPort": 70000},
             {"port": 8080}
@@ -64,7 +64,7 @@ fn step2_service_ports_rules() {
 
 #[test]
 fn step2_service_name_is_dns1035_and_type_known() {
-    let mut s = service(json!([{"port": 80}]));
+    let mut s = service(&json!([{"port": 80}]));
     s["metadata"]["name"] = json!("1web");
     s["spec"]["type"] = json!("Magic");
     assert_eq!(
