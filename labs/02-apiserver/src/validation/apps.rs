@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::meta::{go_label_selector, go_string_map};
+use super::meta::{json_label_selector, json_string_map};
 use super::pod::validate_pod_template;
 use super::selector::{selector_matches, validate_label_selector};
 use super::{Bad, Causes, at, str_at};
@@ -131,7 +131,7 @@ fn validate_workload_selector(spec: &Value, what: &str, causes: &mut Causes) {
             if labels.is_none_or(|l| l.is_empty()) && expressions.is_none_or(|e| e.is_empty()) {
                 causes.invalid(
                     "spec.selector".to_string(),
-                    Bad::Go(format!("&{}", go_label_selector(Some(selector)))),
+                    Bad::Go(json_label_selector(Some(selector))),
                     &format!("empty selector is invalid for {what}"),
                 );
             }
@@ -191,7 +191,7 @@ pub(crate) fn selector_matches_template(
     if !selector_matches(selector, template_labels) {
         causes.invalid(
             format!("{template_path}.metadata.labels"),
-            Bad::Go(go_string_map(template_labels)),
+            Bad::Go(json_string_map(template_labels)),
             "`selector` does not match template `labels`",
         );
     }
@@ -223,8 +223,8 @@ fn validate_deployment_strategy(strategy: Option<&Value>, causes: &mut Causes) {
         other => causes.not_supported(
             "spec.strategy".to_string(),
             Bad::Go(format!(
-                "apps.DeploymentStrategy{{Type:{:?}, RollingUpdate:(*apps.RollingUpdateDeployment)(nil)}}",
-                other.unwrap_or("")
+                "{{\"Type\":{},\"RollingUpdate\":null}}",
+                Value::from(other.unwrap_or(""))
             )),
             &["Recreate", "RollingUpdate"],
         ),
@@ -242,7 +242,7 @@ fn validate_rolling_update(rolling: &Value, path: &str, causes: &mut Causes) {
         match value {
             Some(Value::String(s)) if !is_percent(s) => causes.invalid(
                 field,
-                go_int_or_string(value),
+                json_int_or_string(value),
                 "a valid percent string must be a numeric value followed by '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')",
             ),
             Some(Value::Number(_)) => causes.nonnegative(field, value),
@@ -252,7 +252,7 @@ fn validate_rolling_update(rolling: &Value, path: &str, causes: &mut Causes) {
     if int_or_percent_value(unavailable) == 0 && int_or_percent_value(surge) == 0 {
         causes.invalid(
             format!("{path}.maxUnavailable"),
-            go_int_or_string(unavailable),
+            json_int_or_string(unavailable),
             "may not be 0 when `maxSurge` is 0",
         );
     }
@@ -262,7 +262,7 @@ fn validate_rolling_update(rolling: &Value, path: &str, causes: &mut Causes) {
     {
         causes.invalid(
             format!("{path}.maxUnavailable"),
-            go_int_or_string(unavailable),
+            json_int_or_string(unavailable),
             "must not be greater than 100%",
         );
     }
@@ -282,15 +282,10 @@ fn int_or_percent_value(value: Option<&Value>) -> i64 {
     }
 }
 
-/// An `intstr.IntOrString` as Go's `%#v` prints it.
-fn go_int_or_string(value: Option<&Value>) -> Bad {
-    Bad::Go(match value {
-        Some(Value::String(s)) => {
-            format!("intstr.IntOrString{{Type:1, IntVal:0, StrVal:{s:?}}}")
-        }
-        other => format!(
-            "intstr.IntOrString{{Type:0, IntVal:{}, StrVal:\"\"}}",
-            other.and_then(Value::as_i64).unwrap_or(0)
-        ),
-    })
+/// An int-or-string as the real message prints it (its JSON: `0` or `"25%"`).
+fn json_int_or_string(value: Option<&Value>) -> Bad {
+    match value {
+        Some(Value::String(s)) => Bad::str(s),
+        other => Bad::Int(other.and_then(Value::as_i64).unwrap_or(0)),
+    }
 }

@@ -3,8 +3,8 @@
 //! The real server keeps a field error as a type, a field path, the bad value and a detail, and
 //! renders its message as `<Type words>[: <value>][: <detail>]` (apimachinery
 //! `field.Error.ErrorBody`). Required, Forbidden and TooLong never show the value; strings are
-//! shown quoted, numbers bare, and anything else in Go's `%#v` syntax
-//! (`map[string]string{"app":"web"}`), which [`Bad::Go`] carries ready-made.
+//! shown quoted, numbers bare, and anything else (maps, selectors, lists) as compact JSON
+//! (`{"app":"web"}`), which [`Bad::Go`] carries ready-made.
 
 use std::fmt;
 
@@ -89,7 +89,8 @@ pub(crate) enum Bad {
     Str(String),
     /// A number, shown bare: `-1`.
     Int(i64),
-    /// Anything else, already in Go's `%#v` form: `map[string]string{"app":"web"}`.
+    /// Anything else, already rendered as the real server renders it (compact JSON for maps,
+    /// selectors and lists: `{"app":"web"}`).
     Go(String),
 }
 

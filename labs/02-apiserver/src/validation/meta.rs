@@ -1,9 +1,9 @@
 //! `metadata` rules shared by every kind (`ValidateObjectMeta`): the name, the namespace,
 //! labels, annotations, ownerReferences and finalizers.
 //!
-//! Also the Go-syntax renderers that causes about whole maps and selectors need: the real
-//! message prints the bad value with `%#v`, so a selector mismatch reads
-//! `Invalid value: map[string]string{"app":"web"}: ...`.
+//! Also the renderers that causes about whole maps and selectors need: the real message prints
+//! such a bad value as compact JSON, so a selector mismatch reads
+//! `Invalid value: {"app":"web"}: ...`.
 
 use serde_json::{Map, Value};
 
@@ -178,7 +178,7 @@ fn validate_owner_references(meta: &Value, causes: &mut Causes) {
     if controllers.len() > 1 {
         causes.invalid(
             field.to_string(),
-            Bad::Go(format!("[]string{{{}}}", go_strings(&controllers))),
+            Bad::Go(Value::from(controllers.clone()).to_string()),
             &format!(
                 "Only one reference can have Controller set to true. Found \"true\" in references for {}",
                 controllers.join(" and ")
@@ -187,56 +187,61 @@ fn validate_owner_references(meta: &Value, causes: &mut Causes) {
     }
 }
 
-fn go_strings(items: &[String]) -> String {
-    items
-        .iter()
-        .map(|s| format!("{s:?}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// A JSON string map in Go's `%#v` form: `map[string]string{"app":"web", "tier":"db"}`, keys
-/// sorted (Go's fmt sorts map keys).
-pub(crate) fn go_string_map(map: Option<&Value>) -> String {
+/// A JSON string map as the real server prints a bad map value: compact JSON with sorted keys
+/// (`{"app":"web","tier":"db"}`), `null` when missing.
+pub(crate) fn json_string_map(map: Option<&Value>) -> String {
     let Some(map) = map.and_then(Value::as_object) else {
-        return "map[string]string(nil)".to_string();
+        return "null".to_string();
     };
     let mut entries: Vec<String> = map
         .iter()
-        .map(|(k, v)| format!("{k:?}:{:?}", v.as_str().unwrap_or("")))
+        .map(|(k, v)| {
+            format!(
+                "{}:{}",
+                Value::from(k.as_str()),
+                Value::from(v.as_str().unwrap_or(""))
+            )
+        })
         .collect();
     entries.sort();
-    format!("map[string]string{{{}}}", entries.join(", "))
+    format!("{{{}}}", entries.join(","))
 }
 
-/// A `LabelSelector` in Go's `%#v` form, as "field is immutable" causes print it.
-pub(crate) fn go_label_selector(selector: Option<&Value>) -> String {
+/// A `LabelSelector` as the real server prints it: JSON in field order, empty parts left out
+/// (`{"matchLabels":{"app":"web"}}`).
+pub(crate) fn json_label_selector(selector: Option<&Value>) -> String {
     let empty = Value::Null;
     let selector = selector.unwrap_or(&empty);
-    let match_labels = match selector.get("matchLabels") {
-        Some(labels) if labels.is_object() => go_string_map(Some(labels)),
-        _ => "map[string]string(nil)".to_string(),
-    };
+    let mut parts = Vec::new();
+    if selector
+        .get("matchLabels")
+        .and_then(Value::as_object)
+        .is_some_and(|m| !m.is_empty())
+    {
+        parts.push(format!(
+            "\"matchLabels\":{}",
+            json_string_map(selector.get("matchLabels"))
+        ));
+    }
     let expressions = arr_at(selector, "matchExpressions");
-    let match_expressions = if expressions.is_empty() {
-        "[]v1.LabelSelectorRequirement(nil)".to_string()
-    } else {
+    if !expressions.is_empty() {
         let items: Vec<String> = expressions
             .iter()
             .map(|e| {
-                let values: Vec<String> = arr_at(e, "values")
-                    .iter()
-                    .map(|v| v.as_str().unwrap_or("").to_string())
-                    .collect();
-                format!(
-                    "v1.LabelSelectorRequirement{{Key:{:?}, Operator:{:?}, Values:[]string{{{}}}}}",
-                    str_at(e, "key").unwrap_or(""),
-                    str_at(e, "operator").unwrap_or(""),
-                    go_strings(&values)
-                )
+                let mut item = format!(
+                    "{{\"key\":{},\"operator\":{}",
+                    Value::from(str_at(e, "key").unwrap_or("")),
+                    Value::from(str_at(e, "operator").unwrap_or(""))
+                );
+                let values = arr_at(e, "values");
+                if !values.is_empty() {
+                    item.push_str(&format!(",\"values\":{}", Value::from(values.to_vec())));
+                }
+                item.push('}');
+                item
             })
             .collect();
-        format!("[]v1.LabelSelectorRequirement{{{}}}", items.join(", "))
-    };
-    format!("v1.LabelSelector{{MatchLabels:{match_labels}, MatchExpressions:{match_expressions}}}")
+        parts.push(format!("\"matchExpressions\":[{}]", items.join(",")));
+    }
+    format!("{{{}}}", parts.join(","))
 }

@@ -13,7 +13,7 @@ pub(crate) fn validate_ingress(object: &Value, causes: &mut Causes) {
     if rules.is_empty() && spec.get("defaultBackend").is_none() {
         causes.invalid(
             "spec".to_string(),
-            Bad::Go("[]networking.IngressRule(nil)".to_string()),
+            Bad::Go("null".to_string()),
             "either `defaultBackend` or `rules` must be specified",
         );
     }
@@ -76,7 +76,7 @@ fn validate_backend(backend: &Value, path: &str, causes: &mut Causes) {
         if backend.get("resource").is_none() {
             causes.invalid(
                 path.to_string(),
-                Bad::Go("networking.IngressBackend{}".to_string()),
+                Bad::Go(backend.to_string()),
                 "one backend type must be specified",
             );
         }
@@ -101,7 +101,7 @@ fn validate_backend(backend: &Value, path: &str, causes: &mut Causes) {
         (None, None) => causes.required(port_path, "port name or number is required"),
         (Some(_), Some(_)) => causes.invalid(
             port_path,
-            Bad::Go("networking.ServiceBackendPort{...}".to_string()),
+            Bad::Go(port.to_string()),
             "cannot set both port name & port number",
         ),
         (Some(n), None) => {

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::meta::go_label_selector;
+use super::meta::json_label_selector;
 use super::{Bad, Causes, at, str_at};
 
 /// The fields a Pod update may change; the cause lists them in the real words.
@@ -32,7 +32,7 @@ pub(crate) fn validate_immutable(
                 at(old, &["spec", "template"]),
             );
             if new_t != old_t {
-                // The real cause prints the whole PodTemplateSpec with %#v; JSON is as readable.
+                // The real cause prints the whole template as JSON.
                 let shown = new_t.map(Value::to_string).unwrap_or_default();
                 causes.invalid(
                     "spec.template".to_string(),
@@ -55,7 +55,7 @@ pub(crate) fn validate_immutable(
             if !old_ip.is_empty() && !new_ip.is_empty() && new_ip != old_ip && !external {
                 causes.invalid(
                     "spec.clusterIPs[0]".to_string(),
-                    Bad::Go(format!("[]string{{{new_ip:?}}}")),
+                    Bad::Go(format!("[{}]", Value::from(new_ip))),
                     "may not change once set",
                 );
             }
@@ -100,7 +100,7 @@ fn selector_immutable(new: &Value, old: &Value, causes: &mut Causes) {
     if new_selector != at(old, &["spec", "selector"]) {
         causes.invalid(
             "spec.selector".to_string(),
-            Bad::Go(go_label_selector(new_selector)),
+            Bad::Go(json_label_selector(new_selector)),
             "field is immutable",
         );
     }

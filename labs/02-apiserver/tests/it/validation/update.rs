@@ -35,7 +35,7 @@ fn step2_update_deployment_selector_is_immutable() {
         vec![c(
             "spec.selector",
             "FieldValueInvalid",
-            "Invalid value: v1.LabelSelector{MatchLabels:map[string]string{\"app\":\"web\", \"v\":\"2\"}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: field is immutable"
+            "Invalid value: {\"matchLabels\":{\"app\":\"web\",\"v\":\"2\"}}: field is immutable"
         )]
     );
 }
@@ -98,7 +98,7 @@ fn step2_update_job_template_service_ip_and_immutable_configmap() {
         vec![c(
             "spec.clusterIPs[0]",
             "FieldValueInvalid",
-            "Invalid value: []string{\"10.96.0.20\"}: may not change once set"
+            "Invalid value: [\"10.96.0.20\"]: may not change once set"
         )]
     );
 
