@@ -243,7 +243,7 @@ fn validate_rolling_update(rolling: &Value, path: &str, causes: &mut Causes) {
             Some(Value::String(s)) if !is_percent(s) => causes.invalid(
                 field,
                 json_int_or_string(value),
-                "a valid percent string must be a numeric value followed by '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')",
+                "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')",
             ),
             Some(Value::Number(_)) => causes.nonnegative(field, value),
             _ => {}

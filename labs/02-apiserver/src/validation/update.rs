@@ -207,16 +207,19 @@ fn set_or_remove(map: &mut serde_json::Map<String, Value>, key: &str, value: Opt
     }
 }
 
-/// A PVC's spec is fixed but for its storage request (and the volume name the binder fills in
-/// once).
+/// A PVC's spec is fixed but for its storage request and volume attributes class (and the
+/// volume name the binder fills in once).
 fn pvc_spec_frozen(new: &Value, old: &Value, causes: &mut Causes) {
     let strip = |object: &Value, volume_name: Option<&Value>| {
         let mut spec = object.get("spec").cloned().unwrap_or(Value::Null);
         if let Some(requests) = spec.get_mut("resources").and_then(Value::as_object_mut) {
             requests.remove("requests");
         }
-        if let (Some(map), Some(name)) = (spec.as_object_mut(), volume_name) {
-            map.insert("volumeName".to_string(), name.clone());
+        if let Some(map) = spec.as_object_mut() {
+            map.remove("volumeAttributesClassName");
+            if let Some(name) = volume_name {
+                map.insert("volumeName".to_string(), name.clone());
+            }
         }
         spec
     };
@@ -228,7 +231,7 @@ fn pvc_spec_frozen(new: &Value, old: &Value, causes: &mut Causes) {
     if strip(new, None) != strip(old, new_name) {
         causes.forbidden(
             "spec".to_string(),
-            "spec is immutable after creation except resources.requests for bound claims",
+            "spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims",
         );
     }
 }

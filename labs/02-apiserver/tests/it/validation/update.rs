@@ -147,7 +147,7 @@ fn step2_update_pvc_only_storage_request_may_change() {
         vec![c(
             "spec",
             "FieldValueForbidden",
-            "Forbidden: spec is immutable after creation except resources.requests for bound claims"
+            "Forbidden: spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims"
         )]
     );
 }

@@ -105,7 +105,7 @@ fn step2_deployment_rolling_update_limits() {
             c(
                 "spec.strategy.rollingUpdate.maxSurge",
                 "FieldValueInvalid",
-                "Invalid value: \"lots\": a valid percent string must be a numeric value followed by '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')"
+                "Invalid value: \"lots\": a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')"
             ),
             c(
                 "spec.strategy.rollingUpdate.maxUnavailable",
