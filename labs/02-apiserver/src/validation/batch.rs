@@ -16,15 +16,14 @@ const CRON_JOB_NAME_MAX_LENGTH: usize = 52;
 /// A Job (`ValidateJobSpec`).
 pub(crate) fn validate_job(object: &Value, causes: &mut Causes) {
     let spec = object.get("spec").unwrap_or(&Value::Null);
+    validate_job_spec(spec, "spec", causes);
     match spec.get("selector").filter(|s| !s.is_null()) {
         None => causes.required("spec.selector".to_string(), ""),
-        Some(selector) => {
-            validate_label_selector(selector, "spec.selector", causes);
-            let labels = at(spec, &["template", "metadata", "labels"]);
-            selector_matches_template(selector, labels, "spec.template", causes);
-        }
+        Some(selector) => validate_label_selector(selector, "spec.selector", causes),
     }
-    validate_job_spec(spec, "spec", causes);
+    // Generated or manual, the selector must select the Job's own pods.
+    let labels = at(spec, &["template", "metadata", "labels"]);
+    selector_matches_template(spec.get("selector"), labels, "spec.template", causes);
 }
 
 /// The parts of a Job spec a CronJob's `jobTemplate.spec` shares.

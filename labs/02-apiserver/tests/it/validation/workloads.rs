@@ -72,12 +72,30 @@ fn step2_deployment_selector_required_and_restart_always() {
         got,
         vec![
             c("spec.selector", "FieldValueRequired", "Required value"),
+            // A missing selector selects nothing, so it does not match the template either.
+            c(
+                "spec.template.metadata.labels",
+                "FieldValueInvalid",
+                "Invalid value: {\"app\":\"web\"}: `selector` does not match template `labels`"
+            ),
             c(
                 "spec.template.spec.restartPolicy",
                 "FieldValueNotSupported",
                 "Unsupported value: \"Never\": supported values: \"Always\""
             ),
         ]
+    );
+}
+
+#[test]
+fn step2_deployment_empty_selector_selects_everything_and_is_rejected() {
+    assert_eq!(
+        deployment_causes(|d| set(d, "/spec/selector", json!({}))),
+        vec![c(
+            "spec.selector",
+            "FieldValueInvalid",
+            "Invalid value: {}: empty selector is invalid for deployment"
+        )]
     );
 }
 
@@ -196,7 +214,14 @@ fn step2_job_restart_policy_and_counts() {
     }
     assert_eq!(
         create("batch", "Job", j),
-        vec![c("spec.selector", "FieldValueRequired", "Required value")]
+        vec![
+            c("spec.selector", "FieldValueRequired", "Required value"),
+            c(
+                "spec.template.metadata.labels",
+                "FieldValueInvalid",
+                "Invalid value: null: `selector` does not match template `labels`"
+            ),
+        ]
     );
 }
 
