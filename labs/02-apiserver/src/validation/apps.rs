@@ -56,11 +56,19 @@ pub(crate) fn validate_replica_set(object: &Value, causes: &mut Causes) {
     validate_template_for_replicas(spec, causes);
 }
 
-/// A DaemonSet (`ValidateDaemonSetSpec`).
+/// A DaemonSet (`ValidateDaemonSetSpec`). Unlike the others it does not report a missing
+/// selector as required: a missing selector selects nothing, so the template mismatch says it.
 pub(crate) fn validate_daemon_set(object: &Value, causes: &mut Causes) {
     let spec = object.get("spec").unwrap_or(&Value::Null);
-    validate_workload_selector(spec, "daemonset", causes);
-    validate_template_for_replicas(spec, causes);
+    if let Some(selector) = spec.get("selector").filter(|s| !s.is_null()) {
+        validate_label_selector(selector, "spec.selector", causes);
+    }
+    let labels = at(spec, &["template", "metadata", "labels"]);
+    selector_matches_template(spec.get("selector"), labels, "spec.template", causes);
+    if let Some(selector) = spec.get("selector").filter(|s| !s.is_null()) {
+        reject_empty_selector(selector, "daemonset", causes);
+    }
+    validate_template_restarts_always(spec, "DaemonSet", causes);
     causes.nonnegative(
         "spec.minReadySeconds".to_string(),
         spec.get("minReadySeconds"),
@@ -126,16 +134,25 @@ fn validate_workload_selector(spec: &Value, what: &str, causes: &mut Causes) {
         None | Some(Value::Null) => causes.required("spec.selector".to_string(), ""),
         Some(selector) => {
             validate_label_selector(selector, "spec.selector", causes);
-            let labels = selector.get("matchLabels").and_then(Value::as_object);
-            let expressions = selector.get("matchExpressions").and_then(Value::as_array);
-            if labels.is_none_or(|l| l.is_empty()) && expressions.is_none_or(|e| e.is_empty()) {
-                causes.invalid(
-                    "spec.selector".to_string(),
-                    Bad::Go(json_label_selector(Some(selector))),
-                    &format!("empty selector is invalid for {what}"),
-                );
-            }
+            reject_empty_selector(selector, what, causes);
         }
+    }
+}
+
+/// Whether a selector has neither matchLabels nor matchExpressions: it selects everything.
+fn is_empty_selector(selector: &Value) -> bool {
+    let labels = selector.get("matchLabels").and_then(Value::as_object);
+    let expressions = selector.get("matchExpressions").and_then(Value::as_array);
+    labels.is_none_or(|l| l.is_empty()) && expressions.is_none_or(|e| e.is_empty())
+}
+
+fn reject_empty_selector(selector: &Value, what: &str, causes: &mut Causes) {
+    if is_empty_selector(selector) {
+        causes.invalid(
+            "spec.selector".to_string(),
+            Bad::Go(json_label_selector(Some(selector))),
+            &format!("empty selector is invalid for {what}"),
+        );
     }
 }
 
@@ -143,11 +160,15 @@ fn validate_workload_selector(spec: &Value, what: &str, causes: &mut Causes) {
 /// which must restart `Always` and have no `activeDeadlineSeconds` (they are meant to run
 /// forever).
 fn validate_template_for_replicas(spec: &Value, causes: &mut Causes) {
+    let labels = at(spec, &["template", "metadata", "labels"]);
+    selector_matches_template(spec.get("selector"), labels, "spec.template", causes);
+    validate_template_restarts_always(spec, "ReplicaSet", causes);
+}
+
+/// The template of a workload whose pods run forever: valid, restarting `Always`, without
+/// `activeDeadlineSeconds`.
+fn validate_template_restarts_always(spec: &Value, kind: &str, causes: &mut Causes) {
     let template = spec.get("template");
-    if let Some(selector) = spec.get("selector").filter(|s| !s.is_null()) {
-        let labels = template.and_then(|t| at(t, &["metadata", "labels"]));
-        selector_matches_template(selector, labels, "spec.template", causes);
-    }
     validate_pod_template(template, "spec.template", causes);
     let pod_spec = template.and_then(|t| t.get("spec")).unwrap_or(&Value::Null);
     let restart = str_at(pod_spec, "restartPolicy").unwrap_or("");
@@ -161,34 +182,29 @@ fn validate_template_for_replicas(spec: &Value, causes: &mut Causes) {
     if pod_spec.get("activeDeadlineSeconds").is_some() {
         causes.forbidden(
             "spec.template.spec.activeDeadlineSeconds".to_string(),
-            "activeDeadlineSeconds in ReplicaSet is not Supported",
+            &format!("activeDeadlineSeconds in {kind} is not Supported"),
         );
     }
 }
 
 // ANCHOR: selector_matches_template
-/// The rule that ties a workload to its pods: a non-empty `selector` must match the template's
-/// labels, or the controller would create pods it then does not count as its own. The cause
-/// names `<template>.metadata.labels` and shows the labels as Go prints a map.
+/// The rule that ties a workload to its pods: the `selector` must match the template's labels,
+/// or the controller would create pods it then does not count as its own. A missing selector
+/// selects nothing (so it never matches); an empty one (`{}`) selects everything (so it always
+/// does; the caller rejects it on its own). The cause names `<template>.metadata.labels` and
+/// shows the labels as JSON.
 pub(crate) fn selector_matches_template(
-    selector: &Value,
+    selector: Option<&Value>,
     template_labels: Option<&Value>,
     template_path: &str,
     causes: &mut Causes,
 ) {
-    // BEGIN SOLUTION step-2: when the selector is not empty and does not match the template labels, one Invalid cause on <template>.metadata.labels
-    let has_labels = selector
-        .get("matchLabels")
-        .and_then(Value::as_object)
-        .is_some_and(|l| !l.is_empty());
-    let has_expressions = selector
-        .get("matchExpressions")
-        .and_then(Value::as_array)
-        .is_some_and(|e| !e.is_empty());
-    if !(has_labels || has_expressions) {
-        return;
-    }
-    if !selector_matches(selector, template_labels) {
+    // BEGIN SOLUTION step-2: a missing selector never matches, an empty one always does; otherwise match it against the labels; on a mismatch, one Invalid cause on <template>.metadata.labels
+    let matches = match selector.filter(|s| !s.is_null()) {
+        None => false,
+        Some(selector) => selector_matches(selector, template_labels),
+    };
+    if !matches {
         causes.invalid(
             format!("{template_path}.metadata.labels"),
             Bad::Go(json_string_map(template_labels)),

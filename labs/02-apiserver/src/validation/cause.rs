@@ -75,6 +75,18 @@ pub struct Cause {
     pub message: String,
 }
 
+impl Cause {
+    /// The cause as an entry of a `Status`'s `details.causes`:
+    /// `{"reason": "FieldValueInvalid", "message": "...", "field": "spec.replicas"}`.
+    pub fn to_status_cause(&self) -> serde_json::Value {
+        serde_json::json!({
+            "reason": self.reason.as_str(),
+            "message": self.message,
+            "field": self.field,
+        })
+    }
+}
+
 /// `field: message`, the form the aggregate `Status` message lists.
 impl fmt::Display for Cause {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -78,3 +78,20 @@ fn step2_cause_types_have_their_wire_names() {
         assert_eq!(reason.as_str(), wire);
     }
 }
+
+#[test]
+fn step2_cause_becomes_a_status_cause() {
+    let cause = cause(
+        CauseType::FieldValueDuplicate,
+        "spec.containers[1].name",
+        "Duplicate value: \"web\"",
+    );
+    assert_eq!(
+        cause.to_status_cause(),
+        serde_json::json!({
+            "reason": "FieldValueDuplicate",
+            "message": "Duplicate value: \"web\"",
+            "field": "spec.containers[1].name"
+        })
+    );
+}
