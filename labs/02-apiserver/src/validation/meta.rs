@@ -51,6 +51,38 @@ pub(crate) fn is_cluster_scoped(group: &str, kind: &str) -> bool {
     )
 }
 
+/// Whether a kind is a built-in one known to live in a namespace.
+fn is_namespaced(group: &str, kind: &str) -> bool {
+    matches!(
+        (group, kind),
+        (
+            "",
+            "Pod"
+                | "PodTemplate"
+                | "Service"
+                | "ConfigMap"
+                | "Secret"
+                | "ServiceAccount"
+                | "Endpoints"
+                | "Event"
+                | "PersistentVolumeClaim"
+                | "ReplicationController"
+                | "LimitRange"
+                | "ResourceQuota"
+        ) | (
+            "apps",
+            "Deployment" | "ReplicaSet" | "DaemonSet" | "StatefulSet" | "ControllerRevision"
+        ) | ("batch", "Job" | "CronJob")
+            | ("networking.k8s.io", "Ingress" | "NetworkPolicy")
+            | ("discovery.k8s.io", "EndpointSlice")
+            | ("events.k8s.io", "Event")
+            | ("coordination.k8s.io", "Lease")
+            | ("policy", "PodDisruptionBudget")
+            | ("autoscaling", "HorizontalPodAutoscaler")
+            | ("rbac.authorization.k8s.io", "Role" | "RoleBinding")
+    )
+}
+
 fn path_segment_errors(name: &str) -> Vec<String> {
     let mut errs = Vec::new();
     if name == "." || name == ".." {
@@ -91,7 +123,11 @@ pub(crate) fn validate_object_meta(group: &str, kind: &str, object: &Value, caus
             causes.forbidden("metadata.namespace".to_string(), "not allowed on this type");
         }
     } else if namespace.is_empty() {
-        causes.required("metadata.namespace".to_string(), "");
+        // Only kinds known to live in namespaces need one; for any other kind (a custom
+        // resource, say) the REST layer knows the scope and has already set or refused it.
+        if is_namespaced(group, kind) {
+            causes.required("metadata.namespace".to_string(), "");
+        }
     } else {
         causes.invalid_each(
             "metadata.namespace",

@@ -192,3 +192,11 @@ fn step2_ingress_paths_need_a_type_and_a_port() {
         ]
     );
 }
+
+#[test]
+fn step2_unknown_kinds_get_only_metadata_rules() {
+    let widget = json!({"metadata": {"name": "w1"}, "spec": {"anything": true}});
+    assert_eq!(create("example.com", "Widget", widget), vec![]);
+    let bad = json!({"metadata": {"name": "W1"}});
+    assert_eq!(create("example.com", "Widget", bad).len(), 1);
+}
