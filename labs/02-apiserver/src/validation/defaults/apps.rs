@@ -76,10 +76,19 @@ pub(crate) fn default_stateful_set(stateful_set: &mut Value) {
     };
     set_default(spec, "podManagementPolicy", json!("OrderedReady"));
     if let Some(strategy) = object_at(spec, "updateStrategy") {
-        set_default(strategy, "type", json!("RollingUpdate"));
-        if strategy.get("type").and_then(Value::as_str) == Some("RollingUpdate")
-            && let Some(rolling) = object_at(strategy, "rollingUpdate")
-        {
+        let type_missing = strategy
+            .get("type")
+            .and_then(Value::as_str)
+            .is_none_or(str::is_empty);
+        if type_missing {
+            // Only a defaulted type brings a defaulted rollingUpdate; an explicit
+            // `RollingUpdate` without one stays without one, as in the real defaults.
+            if let Some(map) = strategy.as_object_mut() {
+                map.insert("type".to_string(), json!("RollingUpdate"));
+            }
+            set_default(strategy, "rollingUpdate", json!({}));
+        }
+        if let Some(rolling) = strategy.get_mut("rollingUpdate").filter(|r| r.is_object()) {
             set_default(rolling, "partition", json!(0));
         }
     }

@@ -142,6 +142,21 @@ fn default_volume(volume: &mut Value) {
             set_default(source, "defaultMode", json!(420));
         }
     }
+    // A projected token lives an hour unless told otherwise.
+    if let Some(sources) = volume
+        .get_mut("projected")
+        .and_then(|p| p.get_mut("sources"))
+        .and_then(Value::as_array_mut)
+    {
+        for source in sources {
+            if let Some(token) = source
+                .get_mut("serviceAccountToken")
+                .filter(|t| t.is_object())
+            {
+                set_default(token, "expirationSeconds", json!(3600));
+            }
+        }
+    }
     if let Some(host_path) = volume.get_mut("hostPath").filter(|h| h.is_object()) {
         set_default(host_path, "type", json!(""));
     }

@@ -223,6 +223,16 @@ fn step2_default_daemonset_statefulset_cronjob() {
         json!({"whenDeleted": "Retain", "whenScaled": "Retain"})
     );
     assert_eq!(sts["spec"]["replicas"], json!(1));
+    // An explicit RollingUpdate without parameters stays without them.
+    let explicit = defaulted(
+        "apps",
+        "StatefulSet",
+        json!({"spec": {"updateStrategy": {"type": "RollingUpdate"}}}),
+    );
+    assert_eq!(
+        explicit["spec"]["updateStrategy"],
+        json!({"type": "RollingUpdate"})
+    );
     let cj = defaulted("batch", "CronJob", json!({"spec": {"schedule": "@hourly"}}));
     assert_eq!(cj["spec"]["concurrencyPolicy"], json!("Allow"));
     assert_eq!(cj["spec"]["suspend"], json!(false));
