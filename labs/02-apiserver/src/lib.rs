@@ -29,8 +29,12 @@
 //!   `table/age.rs` renders ages, `table/pod.rs` the Pod STATUS.
 //! - [`allocator`]: step 6. Service cluster IPs and node ports from their ranges, as bitmaps
 //!   kept in the store and updated with optimistic concurrency.
+//! - [`validation`]: step 2. Defaulting ([`validation::default_object`]) and validation
+//!   ([`validation::validate_create`], [`validation::validate_update`]) of objects as JSON, with
+//!   the real field paths and messages, and [`validation::invalid_message`] for the 422 `Status`.
 
 pub mod allocator;
 pub mod selector;
 pub mod store;
 pub mod table;
+pub mod validation;

@@ -9,3 +9,4 @@ mod allocator;
 mod selector;
 mod store;
 mod table;
+mod validation;
