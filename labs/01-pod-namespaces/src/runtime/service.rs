@@ -163,6 +163,15 @@ impl Runtime {
         })
     }
 
+    /// The ids of the containers of a sandbox.
+    fn containers_in(&self, sandbox_id: &str) -> Vec<String> {
+        self.containers
+            .iter()
+            .filter(|(_, entry)| entry.sandbox_id == sandbox_id)
+            .map(|(id, _)| id.clone())
+            .collect()
+    }
+
     /// Notices an exit: a running container whose process has ended becomes `Exited`.
     fn refresh(entry: &mut ContainerEntry) -> Result<()> {
         let RuntimeState::Running { started_at, .. } = entry.state else {
@@ -227,13 +236,7 @@ impl RuntimeService for Runtime {
             });
         }
         // Containers first: the pause process must outlive the namespaces' other users.
-        let ids: Vec<String> = self
-            .containers
-            .iter()
-            .filter(|(_, entry)| entry.sandbox_id == sandbox_id)
-            .map(|(id, _)| id.clone())
-            .collect();
-        for id in ids {
+        for id in self.containers_in(sandbox_id) {
             self.stop_container(&id, Duration::ZERO)?;
         }
         let entry = self
@@ -251,13 +254,7 @@ impl RuntimeService for Runtime {
 
     fn remove_pod_sandbox(&mut self, sandbox_id: &str) -> Result<()> {
         self.stop_pod_sandbox(sandbox_id)?;
-        let ids: Vec<String> = self
-            .containers
-            .iter()
-            .filter(|(_, entry)| entry.sandbox_id == sandbox_id)
-            .map(|(id, _)| id.clone())
-            .collect();
-        for id in ids {
+        for id in self.containers_in(sandbox_id) {
             self.remove_container(&id)?;
         }
         self.sandboxes.remove(sandbox_id);

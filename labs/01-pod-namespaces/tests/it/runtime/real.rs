@@ -48,6 +48,19 @@ fn start(
     id
 }
 
+/// A container `app` that runs until stopped, once it has started.
+fn start_running(runtime: &mut Runtime, sandbox: &str, workspace: &Workspace) -> String {
+    let id = start(
+        runtime,
+        sandbox,
+        workspace,
+        "app",
+        "echo up; while true; do sleep 1; done",
+    );
+    wait_for_log(&workspace.log_path("app"), "up");
+    id
+}
+
 fn argv(items: &[&str]) -> Vec<String> {
     items.iter().map(|s| (*s).to_owned()).collect()
 }
@@ -113,14 +126,7 @@ fn step7_exec_runs_inside_the_container() {
 #[test]
 fn step7_exec_that_outlives_its_timeout_is_killed() {
     let (workspace, mut runtime, sandbox) = runtime!("exec-timeout");
-    let id = start(
-        &mut runtime,
-        &sandbox,
-        &workspace,
-        "app",
-        "echo up; while true; do sleep 1; done",
-    );
-    wait_for_log(&workspace.log_path("app"), "up");
+    let id = start_running(&mut runtime, &sandbox, &workspace);
     let error = runtime
         .exec_sync(&id, &argv(&["sleep", "30"]), Duration::from_millis(300))
         .unwrap_err();
@@ -205,14 +211,7 @@ fn step7_stop_container_asks_then_insists() {
 #[test]
 fn step7_the_runtime_refuses_what_does_not_fit_the_state() {
     let (workspace, mut runtime, sandbox) = runtime!("state-pod");
-    let id = start(
-        &mut runtime,
-        &sandbox,
-        &workspace,
-        "app",
-        "echo up; while true; do sleep 1; done",
-    );
-    wait_for_log(&workspace.log_path("app"), "up");
+    let id = start_running(&mut runtime, &sandbox, &workspace);
     let error = runtime.remove_container(&id).unwrap_err();
     assert!(error.to_string().contains("stop it first"), "{error}");
     assert!(matches!(
