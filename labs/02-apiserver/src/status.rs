@@ -58,8 +58,9 @@ pub struct Status {
     pub reason: &'static str,
     /// The human-readable sentence.
     pub message: String,
-    /// What the error is about, when known.
-    pub details: Option<StatusDetails>,
+    /// What the error is about, when known (boxed: most errors have none, and a small error
+    /// type keeps every `Result` small).
+    pub details: Option<Box<StatusDetails>>,
     /// `metadata.continue` of the status: a 410 for an expired continue token carries a token
     /// that continues at the latest revision (an inconsistent, but complete, rest of the list).
     pub continue_token: Option<String>,
@@ -77,12 +78,12 @@ impl Status {
     }
 
     fn about(mut self, resource: &Resource, name: &str) -> Self {
-        self.details = Some(StatusDetails {
+        self.details = Some(Box::new(StatusDetails {
             name: name.to_string(),
             group: resource.group.to_string(),
             kind: resource.plural.to_string(),
             ..StatusDetails::default()
-        });
+        }));
         self
     }
 
@@ -151,13 +152,13 @@ impl Status {
             "Invalid",
             format!("{kind} \"{name}\" is invalid: {listed}"),
         );
-        status.details = Some(StatusDetails {
+        status.details = Some(Box::new(StatusDetails {
             name: name.to_string(),
             group: resource.group.to_string(),
             kind: resource.kind.to_string(),
             causes,
             retry_after_seconds: None,
-        });
+        }));
         status
     }
 
@@ -212,7 +213,7 @@ impl Status {
             "Timeout",
             format!("Too large resource version: {requested}, current: {current}"),
         );
-        status.details = Some(StatusDetails {
+        status.details = Some(Box::new(StatusDetails {
             causes: vec![StatusCause {
                 reason: "ResourceVersionTooLarge".into(),
                 message: "Too large resource version".into(),
@@ -220,7 +221,7 @@ impl Status {
             }],
             retry_after_seconds: Some(1),
             ..StatusDetails::default()
-        });
+        }));
         status
     }
 

@@ -18,7 +18,11 @@ async fn step2_create_sets_uid_creation_timestamp_generation_and_resource_versio
     let uid = metadata["uid"].as_str().unwrap();
     // A UUID v4: 8-4-4-4-12 hex digits, version nibble 4, variant 8..b.
     let parts: Vec<&str> = uid.split('-').collect();
-    assert_eq!(parts.iter().map(|p| p.len()).collect::<Vec<_>>(), [8, 4, 4, 4, 12], "{uid}");
+    assert_eq!(
+        parts.iter().map(|p| p.len()).collect::<Vec<_>>(),
+        [8, 4, 4, 4, 12],
+        "{uid}"
+    );
     assert!(parts[2].starts_with('4'), "{uid}");
     assert!(matches!(&parts[3][..1], "8" | "9" | "a" | "b"), "{uid}");
     // resourceVersion is the store's revision of the write.
@@ -42,7 +46,10 @@ async fn step2_objects_are_stored_as_json_under_the_registry_key_without_resourc
     let stored: Value = serde_json::from_slice(&kv.value).unwrap();
     assert_eq!(stored["kind"], "Deployment");
     assert_eq!(stored["metadata"]["name"], "web");
-    assert!(stored["metadata"].get("resourceVersion").is_none(), "{stored}");
+    assert!(
+        stored["metadata"].get("resourceVersion").is_none(),
+        "{stored}"
+    );
 }
 
 #[tokio::test]
@@ -55,7 +62,10 @@ async fn step2_the_system_namespaces_exist_from_the_start() {
         .iter()
         .map(|ns| ns["metadata"]["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["default", "kube-node-lease", "kube-public", "kube-system"]);
+    assert_eq!(
+        names,
+        ["default", "kube-node-lease", "kube-public", "kube-system"]
+    );
     let default = api.get("/api/v1/namespaces/default").await;
     assert_eq!(default.ok(200)["status"]["phase"], "Active");
 }
@@ -66,7 +76,12 @@ async fn step2_generate_name_gets_a_random_suffix() {
     let body = json!({"metadata": {"generateName": "web-"}, "data": {}});
     let first = api.post(CONFIGMAPS, &body).await;
     let second = api.post(CONFIGMAPS, &body).await;
-    let name = |reply: &super::Reply| reply.ok(201)["metadata"]["name"].as_str().unwrap().to_string();
+    let name = |reply: &super::Reply| {
+        reply.ok(201)["metadata"]["name"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
     let (a, b) = (name(&first), name(&second));
     assert!(a.starts_with("web-") && a.len() == 9, "{a}");
     assert_ne!(a, b);
@@ -81,9 +96,12 @@ async fn step2_list_is_a_kind_list_in_key_order_with_the_list_resource_version()
     for name in ["b", "a", "c"] {
         api.post(CONFIGMAPS, &configmap(name)).await.ok(201);
     }
-    api.post("/api/v1/namespaces", &json!({"metadata": {"name": "other"}}))
-        .await
-        .ok(201);
+    api.post(
+        "/api/v1/namespaces",
+        &json!({"metadata": {"name": "other"}}),
+    )
+    .await
+    .ok(201);
     api.post("/api/v1/namespaces/other/configmaps", &configmap("z"))
         .await
         .ok(201);
@@ -113,16 +131,28 @@ async fn step2_cluster_scoped_objects_have_no_namespace() {
     let node = json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": "node-1", "namespace": "ignored"}});
     let created = api.post("/api/v1/nodes", &node).await;
     assert!(created.ok(201)["metadata"].get("namespace").is_none());
-    assert!(api.store.get("/registry/nodes/node-1").await.unwrap().is_some());
+    assert!(
+        api.store
+            .get("/registry/nodes/node-1")
+            .await
+            .unwrap()
+            .is_some()
+    );
     api.get("/api/v1/nodes/node-1").await.ok(200);
 }
 
 #[tokio::test]
 async fn step2_yaml_bodies_are_accepted() {
     let api = Api::embedded().await;
-    let yaml = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-yaml\ndata:\n  answer: \"42\"\n";
+    let yaml =
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-yaml\ndata:\n  answer: \"42\"\n";
     let created = api
-        .raw("POST", CONFIGMAPS, "application/yaml", yaml.as_bytes().to_vec())
+        .raw(
+            "POST",
+            CONFIGMAPS,
+            "application/yaml",
+            yaml.as_bytes().to_vec(),
+        )
         .await;
     assert_eq!(created.ok(201)["data"]["answer"], "42");
 }
@@ -144,9 +174,12 @@ async fn step2_delete_removes_the_object_and_answers_its_last_state() {
 #[tokio::test]
 async fn step2_deletecollection_deletes_only_its_namespace() {
     let api = Api::embedded().await;
-    api.post("/api/v1/namespaces", &json!({"metadata": {"name": "other"}}))
-        .await
-        .ok(201);
+    api.post(
+        "/api/v1/namespaces",
+        &json!({"metadata": {"name": "other"}}),
+    )
+    .await
+    .ok(201);
     for name in ["a", "b"] {
         api.post(CONFIGMAPS, &configmap(name)).await.ok(201);
     }

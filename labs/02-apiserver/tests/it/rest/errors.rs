@@ -8,22 +8,37 @@ use super::{Api, CONFIGMAPS, DEPLOYMENTS, configmap, deployment};
 async fn step2_a_missing_object_is_not_found_with_details() {
     let api = Api::embedded().await;
     let reply = api.get(&format!("{DEPLOYMENTS}/web")).await;
-    assert_eq!(reply.status(404, "NotFound"), "deployments.apps \"web\" not found");
-    assert_eq!(reply.body["details"], json!({"name": "web", "group": "apps", "kind": "deployments"}));
+    assert_eq!(
+        reply.status(404, "NotFound"),
+        "deployments.apps \"web\" not found"
+    );
+    assert_eq!(
+        reply.body["details"],
+        json!({"name": "web", "group": "apps", "kind": "deployments"})
+    );
     let core = api.get(&format!("{CONFIGMAPS}/nope")).await;
-    assert_eq!(core.status(404, "NotFound"), "configmaps \"nope\" not found");
+    assert_eq!(
+        core.status(404, "NotFound"),
+        "configmaps \"nope\" not found"
+    );
 }
 
 #[tokio::test]
 async fn step2_an_unknown_resource_or_path_is_not_found() {
     let api = Api::embedded().await;
-    api.get("/api/v1/namespaces/default/widgets").await.status(404, "NotFound");
-    api.get("/apis/apps/v2/namespaces/default/deployments").await.status(404, "NotFound");
+    api.get("/api/v1/namespaces/default/widgets")
+        .await
+        .status(404, "NotFound");
+    api.get("/apis/apps/v2/namespaces/default/deployments")
+        .await
+        .status(404, "NotFound");
     api.get("/apis/apps/v1/namespaces/default/deployments/web/nothing")
         .await
         .status(404, "NotFound");
     // configmaps have no status subresource.
-    api.get(&format!("{CONFIGMAPS}/x/status")).await.status(404, "NotFound");
+    api.get(&format!("{CONFIGMAPS}/x/status"))
+        .await
+        .status(404, "NotFound");
     api.get("/nothing/here").await.status(404, "NotFound");
 }
 
@@ -32,7 +47,10 @@ async fn step2_creating_an_existing_name_is_already_exists() {
     let api = Api::embedded().await;
     api.post(DEPLOYMENTS, &deployment("web")).await.ok(201);
     let reply = api.post(DEPLOYMENTS, &deployment("web")).await;
-    assert_eq!(reply.status(409, "AlreadyExists"), "deployments.apps \"web\" already exists");
+    assert_eq!(
+        reply.status(409, "AlreadyExists"),
+        "deployments.apps \"web\" already exists"
+    );
 }
 
 #[tokio::test]
@@ -75,7 +93,9 @@ async fn step2_the_body_name_must_match_the_url_on_update() {
 async fn step2_a_verb_the_resource_lacks_is_method_not_allowed() {
     let api = Api::embedded().await;
     // Namespaces cannot be deleted as a collection.
-    api.delete("/api/v1/namespaces").await.status(405, "MethodNotAllowed");
+    api.delete("/api/v1/namespaces")
+        .await
+        .status(405, "MethodNotAllowed");
     // The all-namespaces URL only lists.
     api.post("/api/v1/configmaps", &configmap("a"))
         .await
@@ -102,10 +122,17 @@ async fn step2_a_body_over_3_mib_is_request_entity_too_large() {
 async fn step2_malformed_json_is_bad_request() {
     let api = Api::embedded().await;
     let reply = api
-        .raw("POST", CONFIGMAPS, "application/json", b"{\"metadata\": ".to_vec())
+        .raw(
+            "POST",
+            CONFIGMAPS,
+            "application/json",
+            b"{\"metadata\": ".to_vec(),
+        )
         .await;
     reply.status(400, "BadRequest");
-    let array = api.raw("POST", CONFIGMAPS, "application/json", b"[1]".to_vec()).await;
+    let array = api
+        .raw("POST", CONFIGMAPS, "application/json", b"[1]".to_vec())
+        .await;
     array.status(400, "BadRequest");
 }
 
@@ -116,7 +143,11 @@ async fn step2_a_body_of_another_kind_or_version_is_bad_request() {
     let mut wrong_kind = deployment("web");
     wrong_kind["apiVersion"] = json!("v1");
     let reply = api.post(CONFIGMAPS, &wrong_kind).await;
-    assert!(reply.status(400, "BadRequest").contains("Deployment"), "{}", reply.body);
+    assert!(
+        reply.status(400, "BadRequest").contains("Deployment"),
+        "{}",
+        reply.body
+    );
     let mut wrong_version = deployment("web");
     wrong_version["apiVersion"] = json!("apps/v1beta1");
     let reply = api.post(DEPLOYMENTS, &wrong_version).await;
@@ -184,7 +215,9 @@ async fn step2_names_that_are_not_safe_path_segments_are_invalid() {
         let message = reply.status(422, "Invalid");
         assert_eq!(
             message,
-            format!("ConfigMap \"{name}\" is invalid: metadata.name: Invalid value: \"{name}\": {problem}")
+            format!(
+                "ConfigMap \"{name}\" is invalid: metadata.name: Invalid value: \"{name}\": {problem}"
+            )
         );
         assert_eq!(reply.body["details"]["causes"][0]["field"], "metadata.name");
         assert_eq!(reply.body["details"]["kind"], "ConfigMap");

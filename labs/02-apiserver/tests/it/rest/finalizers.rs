@@ -20,11 +20,17 @@ pub(crate) async fn finalizers_hold_the_object_until_removed(api: Api) {
     // The delete marks it and answers 202 Accepted.
     let marked = api.delete(&url).await;
     let body = marked.ok(202).clone();
-    assert_eq!(body["metadata"]["deletionTimestamp"], "2024-01-01T00:01:00Z");
+    assert_eq!(
+        body["metadata"]["deletionTimestamp"],
+        "2024-01-01T00:01:00Z"
+    );
     assert_eq!(body["metadata"]["deletionGracePeriodSeconds"], 0);
     // It is still there, and a second delete changes nothing.
     let again = api.delete(&url).await;
-    assert_eq!(again.ok(202)["metadata"]["resourceVersion"], body["metadata"]["resourceVersion"]);
+    assert_eq!(
+        again.ok(202)["metadata"]["resourceVersion"],
+        body["metadata"]["resourceVersion"]
+    );
     api.get(&url).await.ok(200);
     // The update that removes the last finalizer deletes it.
     let mut done = api.get(&url).await.body;
@@ -56,20 +62,28 @@ async fn step2_no_finalizer_can_be_added_to_an_object_being_deleted() {
 async fn step2_delete_preconditions_must_match() {
     let api = Api::embedded().await;
     let created = api.post(CONFIGMAPS, &configmap("a")).await;
-    let uid = created.body["metadata"]["uid"].as_str().unwrap().to_string();
+    let uid = created.body["metadata"]["uid"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let rv = created.rv();
     let url = format!("{CONFIGMAPS}/a");
-    let wrong_uid = json!({"kind": "DeleteOptions", "apiVersion": "v1", "preconditions": {"uid": "other"}});
+    let wrong_uid =
+        json!({"kind": "DeleteOptions", "apiVersion": "v1", "preconditions": {"uid": "other"}});
     let reply = api.call("DELETE", &url, Some(&wrong_uid)).await;
     assert_eq!(
         reply.status(409, "Conflict"),
-        format!("Operation cannot be fulfilled on configmaps \"a\": Precondition failed: UID in precondition: other, UID in object meta: {uid}")
+        format!(
+            "Operation cannot be fulfilled on configmaps \"a\": Precondition failed: UID in precondition: other, UID in object meta: {uid}"
+        )
     );
     let wrong_rv = json!({"preconditions": {"resourceVersion": "1"}});
     let reply = api.call("DELETE", &url, Some(&wrong_rv)).await;
     assert_eq!(
         reply.status(409, "Conflict"),
-        format!("Operation cannot be fulfilled on configmaps \"a\": Precondition failed: ResourceVersion in precondition: 1, ResourceVersion in object meta: {rv}")
+        format!(
+            "Operation cannot be fulfilled on configmaps \"a\": Precondition failed: ResourceVersion in precondition: 1, ResourceVersion in object meta: {rv}"
+        )
     );
     let right = json!({"preconditions": {"uid": uid, "resourceVersion": rv}});
     api.call("DELETE", &url, Some(&right)).await.ok(200);
@@ -81,11 +95,18 @@ async fn step2_propagation_policy_becomes_the_garbage_collector_finalizer() {
     api.post(CONFIGMAPS, &configmap("a")).await.ok(201);
     api.post(CONFIGMAPS, &configmap("b")).await.ok(201);
     let orphan = json!({"propagationPolicy": "Orphan"});
-    let reply = api.call("DELETE", &format!("{CONFIGMAPS}/a"), Some(&orphan)).await;
+    let reply = api
+        .call("DELETE", &format!("{CONFIGMAPS}/a"), Some(&orphan))
+        .await;
     assert_eq!(reply.ok(202)["metadata"]["finalizers"], json!(["orphan"]));
     let foreground = json!({"propagationPolicy": "Foreground"});
-    let reply = api.call("DELETE", &format!("{CONFIGMAPS}/b"), Some(&foreground)).await;
-    assert_eq!(reply.ok(202)["metadata"]["finalizers"], json!(["foregroundDeletion"]));
+    let reply = api
+        .call("DELETE", &format!("{CONFIGMAPS}/b"), Some(&foreground))
+        .await;
+    assert_eq!(
+        reply.ok(202)["metadata"]["finalizers"],
+        json!(["foregroundDeletion"])
+    );
     let bad = json!({"propagationPolicy": "Sideways"});
     api.call("DELETE", &format!("{CONFIGMAPS}/b"), Some(&bad))
         .await
@@ -110,6 +131,10 @@ async fn step2_a_deleted_namespace_terminates_until_finalized() {
     // The namespace controller empties spec.finalizers through /finalize: then it is gone.
     let mut object = api.get("/api/v1/namespaces/lab").await.body;
     object["spec"]["finalizers"] = json!([]);
-    api.put("/api/v1/namespaces/lab/finalize", &object).await.ok(200);
-    api.get("/api/v1/namespaces/lab").await.status(404, "NotFound");
+    api.put("/api/v1/namespaces/lab/finalize", &object)
+        .await
+        .ok(200);
+    api.get("/api/v1/namespaces/lab")
+        .await
+        .status(404, "NotFound");
 }

@@ -9,9 +9,9 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Body;
 use axum::http::Request;
-use labkit::FakeClock;
 use lab_02::rest::ApiState;
 use lab_02::store::Backend;
+use labkit::FakeClock;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
@@ -94,7 +94,13 @@ impl Api {
     }
 
     /// Any request with raw body bytes.
-    pub(crate) async fn raw(&self, method: &str, uri: &str, content_type: &str, body: Vec<u8>) -> Reply {
+    pub(crate) async fn raw(
+        &self,
+        method: &str,
+        uri: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Reply {
         let mut request = Request::builder().method(method).uri(uri);
         if !content_type.is_empty() {
             request = request.header("content-type", content_type);
@@ -124,8 +130,13 @@ impl Api {
     pub(crate) async fn call(&self, method: &str, uri: &str, body: Option<&Value>) -> Reply {
         match body {
             Some(body) => {
-                self.raw(method, uri, "application/json", body.to_string().into_bytes())
-                    .await
+                self.raw(
+                    method,
+                    uri,
+                    "application/json",
+                    body.to_string().into_bytes(),
+                )
+                .await
             }
             None => self.raw(method, uri, "", Vec::new()).await,
         }

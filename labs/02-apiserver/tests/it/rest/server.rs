@@ -36,7 +36,10 @@ async fn step2_run_serves_http_writes_a_kubeconfig_and_shuts_down() {
         if let Ok(text) = std::fs::read_to_string(&kubeconfig) {
             break text;
         }
-        assert!(tokio::time::Instant::now() < deadline, "no kubeconfig written");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no kubeconfig written"
+        );
         tokio::time::sleep(Duration::from_millis(10)).await;
     };
     let server_line = text
@@ -44,7 +47,10 @@ async fn step2_run_serves_http_writes_a_kubeconfig_and_shuts_down() {
         .find_map(|line| line.trim().strip_prefix("server: http://"))
         .expect("a server line");
     let addr = server_line.to_string();
-    assert!(addr.starts_with("127.0.0.1:") && !addr.ends_with(":0"), "{addr}");
+    assert!(
+        addr.starts_with("127.0.0.1:") && !addr.ends_with(":0"),
+        "{addr}"
+    );
     let answer = http_get(&addr, "/api/v1/namespaces/default").await;
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     assert!(answer.contains("\"name\":\"default\""), "{answer}");
@@ -55,5 +61,8 @@ async fn step2_run_serves_http_writes_a_kubeconfig_and_shuts_down() {
         .await
         .expect("run did not return after shutdown");
     result.unwrap().unwrap();
-    assert!(TcpStream::connect(&addr).await.is_err(), "still listening after shutdown");
+    assert!(
+        TcpStream::connect(&addr).await.is_err(),
+        "still listening after shutdown"
+    );
 }

@@ -6,7 +6,10 @@ use super::{Api, CONFIGMAPS, DEPLOYMENTS, START, configmap, deployment};
 
 /// Creates deployment `web` and returns it as stored.
 async fn created(api: &Api) -> Value {
-    api.post(DEPLOYMENTS, &deployment("web")).await.ok(201).clone()
+    api.post(DEPLOYMENTS, &deployment("web"))
+        .await
+        .ok(201)
+        .clone()
 }
 
 #[tokio::test]
@@ -18,7 +21,10 @@ async fn step2_generation_counts_spec_changes_only() {
     object["metadata"]["labels"]["tier"] = json!("front");
     let relabelled = api.put(&web, &object).await.ok(200).clone();
     assert_eq!(relabelled["metadata"]["generation"], 1);
-    assert_ne!(relabelled["metadata"]["resourceVersion"], object["metadata"]["resourceVersion"]);
+    assert_ne!(
+        relabelled["metadata"]["resourceVersion"],
+        object["metadata"]["resourceVersion"]
+    );
     // The spec: generation 2.
     let mut object = relabelled;
     object["spec"]["replicas"] = json!(3);
@@ -53,7 +59,10 @@ async fn step2_an_update_with_a_stale_resource_version_is_a_conflict() {
         reply.status(409, "Conflict"),
         "Operation cannot be fulfilled on deployments.apps \"web\": the object has been modified; please apply your changes to the latest version and try again"
     );
-    assert_eq!(reply.body["details"], json!({"name": "web", "group": "apps", "kind": "deployments"}));
+    assert_eq!(
+        reply.body["details"],
+        json!({"name": "web", "group": "apps", "kind": "deployments"})
+    );
     let stored = api.get(&web).await;
     assert_eq!(stored.body["spec"]["replicas"], 2);
 }
@@ -71,8 +80,13 @@ async fn step2_an_update_without_resource_version_is_unconditional() {
 #[tokio::test]
 async fn step2_an_update_of_a_missing_object_is_not_found() {
     let api = Api::embedded().await;
-    let reply = api.put(&format!("{DEPLOYMENTS}/web"), &deployment("web")).await;
-    assert_eq!(reply.status(404, "NotFound"), "deployments.apps \"web\" not found");
+    let reply = api
+        .put(&format!("{DEPLOYMENTS}/web"), &deployment("web"))
+        .await;
+    assert_eq!(
+        reply.status(404, "NotFound"),
+        "deployments.apps \"web\" not found"
+    );
 }
 
 #[tokio::test]
@@ -90,7 +104,11 @@ async fn step2_status_is_written_only_through_the_status_subresource() {
     let mut report = updated.clone();
     report["status"] = json!({"replicas": 2, "observedGeneration": 2});
     report["spec"]["replicas"] = json!(9);
-    let reported = api.put(&format!("{web}/status"), &report).await.ok(200).clone();
+    let reported = api
+        .put(&format!("{web}/status"), &report)
+        .await
+        .ok(200)
+        .clone();
     assert_eq!(reported["status"]["replicas"], 2);
     assert_eq!(reported["spec"]["replicas"], 2);
     assert_eq!(reported["metadata"]["generation"], 2);
@@ -98,5 +116,7 @@ async fn step2_status_is_written_only_through_the_status_subresource() {
     let got = api.get(&format!("{web}/status")).await;
     assert_eq!(got.ok(200)["status"]["observedGeneration"], 2);
     // A stale status write is a conflict too.
-    api.put(&format!("{web}/status"), &report).await.status(409, "Conflict");
+    api.put(&format!("{web}/status"), &report)
+        .await
+        .status(409, "Conflict");
 }
