@@ -197,14 +197,8 @@ pub(crate) struct Page {
     pub(crate) continue_token: Option<String>,
 }
 
-// ANCHOR: read_list
-/// Reads one page: the objects of `resource` (in `namespace`, or all) that `filter` keeps,
-/// at most `request.limit` of them, at one revision.
-///
-/// The store is asked for pages of the remaining size; objects the filter drops do not
-/// count, so reading goes on (at the same revision, after the last key seen) until the page is
-/// full or the keys run out. When it stops early, the token holds that revision and the last
-/// key read (relative to the prefix).
+/// Reads the objects of `resource` (in `namespace`, or all) that `filter` keeps: everything
+/// in one read when the request has neither `limit` nor `continue`, else one page.
 pub(crate) async fn read_list(
     state: &ApiState,
     resource: &Resource,
@@ -212,8 +206,54 @@ pub(crate) async fn read_list(
     request: &ListRequest,
     filter: &Filter,
 ) -> Result<Page, Status> {
-    // BEGIN SOLUTION step-3: pages at one revision, filtered, with a continue token
     let prefix = registry_prefix(resource.storage_name(), namespace);
+    if request.limit.is_some() || request.continue_token.is_some() {
+        return read_page(state, resource, &prefix, request, filter).await;
+    }
+    let revision = match request.read_at {
+        ReadAt::Exact(revision) => Some(revision),
+        ReadAt::Latest | ReadAt::NotOlderThan(_) => None,
+    };
+    let options = ListOptions {
+        revision,
+        ..ListOptions::default()
+    };
+    let listed = state
+        .store
+        .list(&prefix, options)
+        .await
+        .map_err(|error| Status::from_store(error, resource, ""))?;
+    let mut items = Vec::new();
+    for kv in &listed.items {
+        let object = codec::decode(resource, kv)?;
+        if filter.matches(&object) {
+            items.push(object);
+        }
+    }
+    Ok(Page {
+        items,
+        revision: listed.revision,
+        continue_token: None,
+    })
+}
+
+// ANCHOR: read_page
+/// Reads one page under `prefix`: at most `request.limit` objects that `filter` keeps, at
+/// one revision (the continue token's, or the one `request.read_at` picks for a first page).
+///
+/// The store is asked for pages of the remaining size; objects the filter drops do not
+/// count, so reading goes on (at the same revision, after the last key seen) until the page is
+/// full or the keys run out. When it stops early, the token holds that revision and the last
+/// key read (relative to the prefix). A token whose revision was compacted is a 410 Expired
+/// carrying a token that continues at the latest revision.
+async fn read_page(
+    state: &ApiState,
+    resource: &Resource,
+    prefix: &str,
+    request: &ListRequest,
+    filter: &Filter,
+) -> Result<Page, Status> {
+    // BEGIN SOLUTION step-3: pages at one revision, filtered, with a continue token
     let (mut revision, mut start_after) = match &request.continue_token {
         Some(token) => (
             Some(token.revision).filter(|revision| *revision > 0),
@@ -231,7 +271,7 @@ pub(crate) async fn read_list(
             start_after: start_after.clone(),
             limit: request.limit.map(|limit| limit - items.len()),
         };
-        let listed = match state.store.list(&prefix, options).await {
+        let listed = match state.store.list(prefix, options).await {
             Ok(listed) => listed,
             Err(error @ store::Error::Compacted { .. }) => {
                 let Some(token) = &request.continue_token else {
@@ -280,4 +320,4 @@ pub(crate) async fn read_list(
     }
     // END SOLUTION
 }
-// ANCHOR_END: read_list
+// ANCHOR_END: read_page
