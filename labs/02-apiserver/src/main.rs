@@ -9,6 +9,7 @@
 //! `--write-kubeconfig /tmp/lab02.kubeconfig`, `kubectl --kubeconfig /tmp/lab02.kubeconfig ...`
 //! talks to it.
 
+use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -36,6 +37,8 @@ struct Args {
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        // Colours only for a terminal, not in a log file.
+        .with_ansi(std::io::stderr().is_terminal())
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
         )

@@ -70,6 +70,7 @@ pub struct Subresource {
     pub verbs: &'static [Verb],
 }
 
+// ANCHOR: resource
 /// One served resource. Every field is what discovery reports for it (`kubectl api-resources`).
 #[derive(Debug, Clone, Copy)]
 pub struct Resource {
@@ -98,6 +99,7 @@ pub struct Resource {
     /// finds unknown fields and wrong types (see `rest::body`).
     pub(crate) round_trip: fn(Value) -> Result<Value, serde_json::Error>,
 }
+// ANCHOR_END: resource
 
 impl Resource {
     /// The `apiVersion` of its objects: `v1` for the core group, `apps/v1` otherwise.
