@@ -141,8 +141,10 @@ async fn dispatch(state: &ApiState, request: Request) -> Result<Response, Status
         (Verb::DeleteCollection, _) => {
             delete::delete_collection(state, &target, &query, request).await
         }
-        // Watch is step 4; patch, scale, binding, log and exec are steps 5 and 7.
+        // Watch is step 4; patch and the scale, binding, log and exec subresources are steps
+        // 5 and 7. Until then a subresource URL is not found, and patch is not allowed.
         (Verb::Watch, _) => Err(Status::bad_request("watch is not supported yet (step 4)")),
+        (_, Some(_)) => Err(Status::no_such_path()),
         _ => Err(Status::method_not_allowed(resource, verb.as_str())),
     }
 }

@@ -40,6 +40,10 @@ async fn step2_an_unknown_resource_or_path_is_not_found() {
         .await
         .status(404, "NotFound");
     api.get("/nothing/here").await.status(404, "NotFound");
+    // A subresource this step does not serve yet.
+    api.get(&format!("{DEPLOYMENTS}/web/scale"))
+        .await
+        .status(404, "NotFound");
 }
 
 #[tokio::test]

@@ -136,8 +136,23 @@ async fn step3_a_continue_token_the_server_did_not_make_is_bad_request() {
         .await
         .status(400, "BadRequest");
     // continue and resourceVersion together are refused.
+    api.post(CONFIGMAPS, &configmap("a")).await.ok(201);
+    api.post(CONFIGMAPS, &configmap("b")).await.ok(201);
     let first = api.get(&format!("{CONFIGMAPS}?limit=1")).await;
-    assert!(first.body["metadata"].get("continue").is_none());
+    let token = first.body["metadata"]["continue"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let reply = api
+        .get(&format!(
+            "{CONFIGMAPS}?limit=1&continue={token}&resourceVersion={}",
+            first.rv()
+        ))
+        .await;
+    assert_eq!(
+        reply.status(400, "BadRequest"),
+        "specifying resource version is not allowed when using continue"
+    );
 }
 
 #[tokio::test]
