@@ -306,7 +306,7 @@ async fn read_page(
                 revision: listed.revision,
                 last_key: last
                     .key
-                    .strip_prefix(&prefix)
+                    .strip_prefix(prefix)
                     .unwrap_or(&last.key)
                     .to_string(),
             };

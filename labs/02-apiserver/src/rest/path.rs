@@ -72,7 +72,12 @@ pub(crate) fn parse(path: &str) -> Result<Target, Status> {
         }
         _ => return Err(Status::no_such_path()),
     };
-    if namespace.as_deref() == Some("") || name.as_deref() == Some("") {
+    // A decoded segment that is empty, `.`, `..` or contains `/` can name no stored object
+    // (create refuses such names), and must not become part of a key.
+    let unusable = |segment: &str| {
+        segment.is_empty() || segment == "." || segment == ".." || segment.contains('/')
+    };
+    if namespace.as_deref().is_some_and(unusable) || name.as_deref().is_some_and(unusable) {
         return Err(Status::no_such_path());
     }
     Ok(Target {

@@ -40,6 +40,13 @@ async fn step2_an_unknown_resource_or_path_is_not_found() {
         .await
         .status(404, "NotFound");
     api.get("/nothing/here").await.status(404, "NotFound");
+    // Encoded segments that would be unsafe in a key.
+    api.get("/api/v1/namespaces/default/configmaps/a%2Fb")
+        .await
+        .status(404, "NotFound");
+    api.get("/api/v1/namespaces/%2E%2E/configmaps/x")
+        .await
+        .status(404, "NotFound");
     // A subresource this step does not serve yet.
     api.get(&format!("{DEPLOYMENTS}/web/scale"))
         .await
