@@ -192,12 +192,11 @@ impl Status {
 
     /// 415 UnsupportedMediaType: a body in a format the server does not read.
     pub fn unsupported_media_type(content_type: &str) -> Self {
+        tracing::debug!(content_type, "unsupported request body format");
         Status::new(
             415,
             "UnsupportedMediaType",
-            format!(
-                "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (got {content_type})"
-            ),
+            "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml",
         )
     }
 

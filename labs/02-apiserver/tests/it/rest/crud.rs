@@ -194,3 +194,37 @@ async fn step2_deletecollection_deletes_only_its_namespace() {
     let other = api.get("/api/v1/namespaces/other/configmaps").await;
     assert_eq!(other.body["items"].as_array().unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn step2_the_bodies_kubectl_create_sends_are_accepted_under_strict_validation() {
+    let api = Api::embedded().await;
+    // Captured from `kubectl create namespace lab` and `kubectl create deployment d2
+    // --image=nginx` (1.31): empty spec and status, null creationTimestamps.
+    let namespace = json!({"kind":"Namespace","apiVersion":"v1","metadata":{"name":"lab","creationTimestamp":null},"spec":{},"status":{}});
+    let reply = api
+        .post(
+            "/api/v1/namespaces?fieldManager=kubectl-create&fieldValidation=Strict",
+            &namespace,
+        )
+        .await;
+    reply.ok(201);
+    assert!(reply.warnings.is_empty(), "{:?}", reply.warnings);
+    let deployment = json!({"kind":"Deployment","apiVersion":"apps/v1","metadata":{"name":"d2","creationTimestamp":null,"labels":{"app":"d2"}},"spec":{"replicas":1,"selector":{"matchLabels":{"app":"d2"}},"template":{"metadata":{"creationTimestamp":null,"labels":{"app":"d2"}},"spec":{"containers":[{"name":"nginx","image":"nginx","resources":{}}]}},"strategy":{}},"status":{}});
+    let reply = api
+        .post(
+            &format!("{DEPLOYMENTS}?fieldManager=kubectl-create&fieldValidation=Strict"),
+            &deployment,
+        )
+        .await;
+    assert_eq!(reply.ok(201)["metadata"]["creationTimestamp"], START);
+    // kubectl 1.32+ sends protobuf, which this server does not read.
+    let protobuf = api
+        .raw(
+            "POST",
+            CONFIGMAPS,
+            "application/vnd.kubernetes.protobuf",
+            b"k8s\0".to_vec(),
+        )
+        .await;
+    protobuf.status(415, "UnsupportedMediaType");
+}
