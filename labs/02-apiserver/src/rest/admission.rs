@@ -14,14 +14,24 @@ use crate::registry::{self, Resource};
 use crate::status::Status;
 use crate::store::{Store, registry_key};
 
+/// Fills in the defaults of `resource`'s kind, right after the body is decoded, as
+/// kube-apiserver's decoder does: before the server compares the object with the stored one,
+/// so a default the client left out never counts as a spec change (`generation`).
+///
+/// Today it does nothing; per-kind defaulting (a Deployment's `replicas: 1`, its rolling
+/// update strategy, ...) plugs in here.
+pub fn default_object(resource: &Resource, object: &mut Value) {
+    let _ = (resource, object);
+}
+
 // ANCHOR: admit
 /// Every create (`old` is `None`) and update (`old` is the stored object) of `resource` passes
 /// here, with the object about to be stored; it may change the object (defaulting) or refuse
 /// it (validation: 422 Invalid with the fields that are wrong).
 ///
 /// Today it checks only what keeps keys safe (`metadata.name` as a path segment). Per-kind
-/// defaulting and validation (DNS-1123 names, required fields, a Deployment's defaults) plug
-/// in here: default first, then validate the defaulted object.
+/// validation (DNS-1123 names, required fields, immutable fields on update) plugs in here; the
+/// object has already been through [`default_object`].
 pub fn admit(resource: &Resource, object: &mut Value, old: Option<&Value>) -> Result<(), Status> {
     let _ = old;
     let name = codec::meta_str(object, "name").to_string();

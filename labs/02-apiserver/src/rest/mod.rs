@@ -16,7 +16,8 @@
 //! one function per verb:
 //!
 //! - `write`: create and update, through the object pipeline of `object` (server-set metadata,
-//!   `generation`, the status rule) and one admission hook (`admission::admit`);
+//!   `generation`, the status rule), one defaulting hook (`admission::default_object`) and one
+//!   admission hook (`admission::admit`);
 //! - `delete`: delete and deletecollection, with finalizers;
 //! - `list`: get and list, with paging (`paging`: `limit` and `continue`);
 //! - `body`: reading a request body (JSON or YAML, size limit, unknown fields).
@@ -49,7 +50,7 @@ use crate::registry::Verb;
 use crate::status::Status;
 use crate::store::Backend;
 
-pub use admission::admit;
+pub use admission::{admit, default_object};
 pub use path::Target;
 
 /// What every request handler needs: the store and the clock.

@@ -28,6 +28,7 @@ pub(crate) async fn create(
         mut object,
         warnings,
     } = body.object(resource, query).await?;
+    admission::default_object(resource, &mut object);
     object::set_namespace(resource, &mut object, target.namespace.as_deref())?;
     let namespace = target.namespace.as_deref().filter(|_| resource.namespaced);
     let wanted = meta_str(&object, "name").to_string();
@@ -156,6 +157,7 @@ async fn read_update(
 ) -> Result<(Decoded, String, Option<i64>), Status> {
     let resource = target.resource;
     let mut decoded = body.object(resource, query).await?;
+    admission::default_object(resource, &mut decoded.object);
     let url_name = target.name.clone().unwrap_or_default();
     let body_name = meta_str(&decoded.object, "name");
     if body_name != url_name {
