@@ -21,6 +21,12 @@
 //!   and delete with a revision check, watch from a revision, compaction), the embedded
 //!   [`store::mem::MemStore`] and [`store::etcd::EtcdStore`], and [`store::Backend`], which
 //!   holds either. Start with `store/mod.rs`, then `store/mem/state.rs`.
+//! - [`registry`]: step 2. The table of served resources (group, version, kind, names, scope,
+//!   verbs, subresources), the single source of truth for REST and discovery.
+//! - [`rest`]: step 2 (paging: step 3). The verbs over the store: URL parsing, the object
+//!   pipeline, optimistic concurrency, finalizers, `limit`/`continue`.
+//! - [`status`]: step 2. `Status` errors with the real reasons, codes and messages.
+//! - [`server`]: step 2. The router, start-up (system namespaces, kubeconfig) and `run`.
 //! - [`selector`]: step 3. Label selectors (strings and `metav1.LabelSelector`), field
 //!   selectors and the fields each resource offers, and [`selector::ListFilter`], the filter of
 //!   list, watch and deletecollection. Start with `selector/mod.rs`, then `selector/label.rs`.
@@ -34,7 +40,11 @@
 //!   the real field paths and messages, and [`validation::invalid_message`] for the 422 `Status`.
 
 pub mod allocator;
+pub mod registry;
+pub mod rest;
 pub mod selector;
+pub mod server;
+pub mod status;
 pub mod store;
 pub mod table;
 pub mod validation;

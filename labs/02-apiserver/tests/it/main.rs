@@ -7,6 +7,7 @@
 
 mod allocator;
 mod selector;
+mod rest;
 mod store;
 mod table;
 mod validation;

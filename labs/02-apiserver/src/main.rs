@@ -1,0 +1,83 @@
+//! `lab-02`: the API server binary.
+//!
+//! ```text
+//! lab-02 [--listen 127.0.0.1:6443] [--etcd-servers URL,...] [--write-kubeconfig FILE]
+//! ```
+//!
+//! Runs on the embedded store unless `--etcd-servers` names etcd endpoints; logs to stderr
+//! (`RUST_LOG=debug` for more); stops cleanly on Ctrl-C or SIGTERM. With
+//! `--write-kubeconfig /tmp/lab02.kubeconfig`, `kubectl --kubeconfig /tmp/lab02.kubeconfig ...`
+//! talks to it.
+
+use std::io::IsTerminal;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::Parser;
+use lab_02::server::{self, Config};
+use tracing_subscriber::EnvFilter;
+
+/// The lab-02 API server.
+#[derive(Debug, Parser)]
+#[command(name = "lab-02", version, about)]
+struct Args {
+    /// The address to serve plain HTTP on (loopback only: there is no authentication).
+    #[arg(long, default_value = "127.0.0.1:6443")]
+    listen: SocketAddr,
+    /// Comma-separated etcd endpoints (`http://127.0.0.1:2379`); the embedded store if absent.
+    #[arg(long, value_delimiter = ',')]
+    etcd_servers: Vec<String>,
+    /// Write a kubeconfig for this server to FILE.
+    #[arg(long, value_name = "FILE")]
+    write_kubeconfig: Option<PathBuf>,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        // Colours only for a terminal, not in a log file.
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .init();
+    let args = Args::parse();
+    let config = Config {
+        listen: args.listen,
+        etcd_servers: args.etcd_servers,
+        write_kubeconfig: args.write_kubeconfig,
+    };
+    server::run(config, shutdown_signal())
+        .await
+        .context("the API server failed")
+}
+
+/// Completes on Ctrl-C (SIGINT) or SIGTERM (what `kill` and systemd send).
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => tracing::info!("Ctrl-C: shutting down"),
+        () = terminate => tracing::info!("SIGTERM: shutting down"),
+    }
+}

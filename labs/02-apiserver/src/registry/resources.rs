@@ -1,0 +1,347 @@
+//! The table of served resources: what `kubectl api-resources` will print, one entry each.
+//!
+//! The values are Kubernetes 1.33's (group, version, names, scope, verbs, subresources).
+
+use k8s_openapi::api::{apps, batch, coordination, core, discovery, networking};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use super::{Resource, Subresource, Verb};
+
+/// Decodes into `T` and encodes back: a kind's `round_trip`.
+fn typed<T: DeserializeOwned + Serialize>(object: Value) -> Result<Value, serde_json::Error> {
+    serde_json::to_value(serde_json::from_value::<T>(object)?)
+}
+
+/// The eight verbs of an ordinary resource.
+const ALL_VERBS: &[Verb] = &[
+    Verb::Create,
+    Verb::Delete,
+    Verb::DeleteCollection,
+    Verb::Get,
+    Verb::List,
+    Verb::Patch,
+    Verb::Update,
+    Verb::Watch,
+];
+
+/// Namespaces cannot be deleted as a collection.
+const NAMESPACE_VERBS: &[Verb] = &[
+    Verb::Create,
+    Verb::Delete,
+    Verb::Get,
+    Verb::List,
+    Verb::Patch,
+    Verb::Update,
+    Verb::Watch,
+];
+
+const GET_PATCH_UPDATE: &[Verb] = &[Verb::Get, Verb::Patch, Verb::Update];
+
+/// A `status` subresource of a kind in `group`/`version`.
+const fn status(group: &'static str, version: &'static str, kind: &'static str) -> Subresource {
+    Subresource {
+        name: "status",
+        group,
+        version,
+        kind,
+        verbs: GET_PATCH_UPDATE,
+    }
+}
+
+/// The `scale` subresource: reads and writes an `autoscaling/v1` `Scale`.
+const SCALE: Subresource = Subresource {
+    name: "scale",
+    group: "autoscaling",
+    version: "v1",
+    kind: "Scale",
+    verbs: GET_PATCH_UPDATE,
+};
+
+/// Every resource this server serves. `registry::lookup` searches it; discovery lists it.
+pub static RESOURCES: &[Resource] = &[
+    // ---- core/v1 ----
+    Resource {
+        group: "",
+        version: "v1",
+        kind: "Pod",
+        plural: "pods",
+        singular: "pod",
+        short_names: &["po"],
+        categories: &["all"],
+        namespaced: true,
+        verbs: ALL_VERBS,
+        subresources: &[
+            status("", "v1", "Pod"),
+            Subresource {
+                name: "binding",
+                group: "",
+                version: "v1",
+                kind: "Binding",
+                verbs: &[Verb::Create],
+            },
+            Subresource {
+                name: "log",
+                group: "",
+                version: "v1",
+                kind: "Pod",
+                verbs: &[Verb::Get],
+            },
+            Subresource {
+                name: "exec",
+                group: "",
+                version: "v1",
+                kind: "PodExecOptions",
+                verbs: &[Verb::Create, Verb::Get],
+            },
+        ],
+        round_trip: typed::<core::v1::Pod>,
+    },
+    Resource {
+        group: "",
+        version: "v1",
+        kind: "Service",
+        plural: "services",
+        singular: "service",
+        short_names: &["svc"],
+        categories: &["all"],
+        namespaced: true,
+        verbs: ALL_VERBS,
+        subresources: &[status("", "v1", "Service")],
+        round_trip: typed::<core::v1::Service>,
+    },
+    Resource {
+        group: "",
+        version: "v1",
+        kind: "Endpoints",
+        plural: "endpoints",
+        singular: "endpoints",
+        short_names: &["ep"],
+        categories: &[],
+        namespaced: true,
+        verbs: ALL_VERBS,
+        subresources: &[],
+        round_trip: typed::<core::v1::Endpoints>,
+    },
+    Resource {
+        group: "",
+        version: "v1",
+        kind: "Namespace",
+        plural: "namespaces",
+        singular: "namespace",
+        short_names: &["ns"],
+        categories: &[],
+        namespaced: false,
+        verbs: NAMESPACE_VERBS,
+        subresources: &[
+            status("", "v1", "Namespace"),
+            Subresource {
+                name: "finalize",
+                group: "",
+                version: "v1",
+                kind: "Namespace",
+                verbs: &[Verb::Update],
+            },
+        ],
+        round_trip: typed::<core::v1::Namespace>,
+    },
+    Resource {
+        group: "",
+        version: "v1",
+        kind: "Node",
+        plural: "nodes",
+        singular: "node",
+        short_names: &["no"],
+        categories: &[],
+        namespaced: false,
+        verbs: ALL_VERBS,
+        subresources: &[status("", "v1", "Node")],
+        round_trip: typed::<core::v1::Node>,
+    },
+    Resource {
+        group: "",
+        version: "v1",
+        kind: "ConfigMap",
+        plural: "configmaps",
+        singular: "configmap",
+        short_names: &["cm"],
+        categories: &[],
+        namespaced: true,
+        verbs: ALL_VERBS,
+        subresources: &[],
+        round_trip: typed::<core::v1::ConfigMap>,
+    },
+    Resource {
+        group: "",
+        version: "v1",
+        kind: "Secret",
+        plural: "secrets",
+        singular: "secret",
+        short_names: &[],
+        categories: &[],
+        namespaced: true,
+        verbs: ALL_VERBS,
+        subresources: &[],
+        round_trip: typed::<core::v1::Secret>,
+    },
+    Resource {
+        group: "",
+        version: "v1",
+        kind: "Event",
+        plural: "events",
+        singular: "event",
+        short_names: &["ev"],
+        categories: &[],
+        namespaced: true,
+        verbs: ALL_VERBS,
+        subresources: &[],
+        round_trip: typed::<core::v1::Event>,
+    },
+    Resource {
+        group: "",
+        version: "v1",
+        kind: "ServiceAccount",
+        plural: "serviceaccounts",
+        singular: "serviceaccount",
+        short_names: &["sa"],
+        categories: &[],
+        namespaced: true,
+        verbs: ALL_VERBS,
+        subresources: &[],
+        round_trip: typed::<core::v1::ServiceAccount>,
+    },
+    Resource {
+        group: "",
+        version: "v1",
+        kind: "PersistentVolumeClaim",
+        plural: "persistentvolumeclaims",
+        singular: "persistentvolumeclaim",
+        short_names: &["pvc"],
+        categories: &[],
+        namespaced: true,
+        verbs: ALL_VERBS,
+        subresources: &[status("", "v1", "PersistentVolumeClaim")],
+        round_trip: typed::<core::v1::PersistentVolumeClaim>,
+    },
+    // ---- apps/v1 ----
+    Resource {
+        group: "apps",
+        version: "v1",
+        kind: "Deployment",
+        plural: "deployments",
+        singular: "deployment",
+        short_names: &["deploy"],
+        categories: &["all"],
+        namespaced: true,
+        verbs: ALL_VERBS,
+        subresources: &[status("apps", "v1", "Deployment"), SCALE],
+        round_trip: typed::<apps::v1::Deployment>,
+    },
+    Resource {
+        group: "apps",
+        version: "v1",
+        kind: "ReplicaSet",
+        plural: "replicasets",
+        singular: "replicaset",
+        short_names: &["rs"],
+        categories: &["all"],
+        namespaced: true,
+        verbs: ALL_VERBS,
+        subresources: &[status("apps", "v1", "ReplicaSet"), SCALE],
+        round_trip: typed::<apps::v1::ReplicaSet>,
+    },
+    Resource {
+        group: "apps",
+        version: "v1",
+        kind: "DaemonSet",
+        plural: "daemonsets",
+        singular: "daemonset",
+        short_names: &["ds"],
+        categories: &["all"],
+        namespaced: true,
+        verbs: ALL_VERBS,
+        subresources: &[status("apps", "v1", "DaemonSet")],
+        round_trip: typed::<apps::v1::DaemonSet>,
+    },
+    Resource {
+        group: "apps",
+        version: "v1",
+        kind: "StatefulSet",
+        plural: "statefulsets",
+        singular: "statefulset",
+        short_names: &["sts"],
+        categories: &["all"],
+        namespaced: true,
+        verbs: ALL_VERBS,
+        subresources: &[status("apps", "v1", "StatefulSet"), SCALE],
+        round_trip: typed::<apps::v1::StatefulSet>,
+    },
+    // ---- batch/v1 ----
+    Resource {
+        group: "batch",
+        version: "v1",
+        kind: "Job",
+        plural: "jobs",
+        singular: "job",
+        short_names: &[],
+        categories: &["all"],
+        namespaced: true,
+        verbs: ALL_VERBS,
+        subresources: &[status("batch", "v1", "Job")],
+        round_trip: typed::<batch::v1::Job>,
+    },
+    Resource {
+        group: "batch",
+        version: "v1",
+        kind: "CronJob",
+        plural: "cronjobs",
+        singular: "cronjob",
+        short_names: &["cj"],
+        categories: &["all"],
+        namespaced: true,
+        verbs: ALL_VERBS,
+        subresources: &[status("batch", "v1", "CronJob")],
+        round_trip: typed::<batch::v1::CronJob>,
+    },
+    // ---- networking.k8s.io/v1, discovery.k8s.io/v1, coordination.k8s.io/v1 ----
+    Resource {
+        group: "networking.k8s.io",
+        version: "v1",
+        kind: "Ingress",
+        plural: "ingresses",
+        singular: "ingress",
+        short_names: &["ing"],
+        categories: &[],
+        namespaced: true,
+        verbs: ALL_VERBS,
+        subresources: &[status("networking.k8s.io", "v1", "Ingress")],
+        round_trip: typed::<networking::v1::Ingress>,
+    },
+    Resource {
+        group: "discovery.k8s.io",
+        version: "v1",
+        kind: "EndpointSlice",
+        plural: "endpointslices",
+        singular: "endpointslice",
+        short_names: &[],
+        categories: &[],
+        namespaced: true,
+        verbs: ALL_VERBS,
+        subresources: &[],
+        round_trip: typed::<discovery::v1::EndpointSlice>,
+    },
+    Resource {
+        group: "coordination.k8s.io",
+        version: "v1",
+        kind: "Lease",
+        plural: "leases",
+        singular: "lease",
+        short_names: &[],
+        categories: &[],
+        namespaced: true,
+        verbs: ALL_VERBS,
+        subresources: &[],
+        round_trip: typed::<coordination::v1::Lease>,
+    },
+];

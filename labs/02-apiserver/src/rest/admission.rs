@@ -1,0 +1,69 @@
+//! Admission: the checks every create and update passes before it is stored.
+//!
+//! In kube-apiserver a write goes decode -> defaulting -> admission (mutating, then validating
+//! plugins) -> the resource's own validation -> storage. Here [`admit`] is the one place a
+//! create or an update passes through after the server has set its metadata, and
+//! [`namespace_lifecycle`] is the `NamespaceLifecycle` admission plugin: no object in a
+//! namespace that does not exist or is being deleted.
+
+use serde_json::Value;
+
+use super::ApiState;
+use super::codec;
+use crate::registry::{self, Resource};
+use crate::status::Status;
+use crate::store::{Store, registry_key};
+
+/// Fills in the defaults of `resource`'s kind, right after the body is decoded, as
+/// kube-apiserver's decoder does: before the server compares the object with the stored one,
+/// so a default the client left out never counts as a spec change (`generation`).
+///
+/// Today it does nothing; per-kind defaulting (a Deployment's `replicas: 1`, its rolling
+/// update strategy, ...) plugs in here.
+pub fn default_object(resource: &Resource, object: &mut Value) {
+    let _ = (resource, object);
+}
+
+// ANCHOR: admit
+/// Every create (`old` is `None`) and update (`old` is the stored object) of `resource` passes
+/// here, with the object about to be stored; it may change the object (defaulting) or refuse
+/// it (validation: 422 Invalid with the fields that are wrong).
+///
+/// Today it checks only what keeps keys safe (`metadata.name` as a path segment). Per-kind
+/// validation (DNS-1123 names, required fields, immutable fields on update) plugs in here; the
+/// object has already been through [`default_object`].
+pub fn admit(resource: &Resource, object: &mut Value, old: Option<&Value>) -> Result<(), Status> {
+    let _ = old;
+    let name = codec::meta_str(object, "name").to_string();
+    super::object::check_path_segment_name(resource, &name)
+}
+// ANCHOR_END: admit
+
+/// `NamespaceLifecycle`: a create in a namespace that does not exist is 404
+/// `namespaces "x" not found`; in one that is being deleted, 403 Forbidden.
+pub(crate) async fn namespace_lifecycle(
+    state: &ApiState,
+    resource: &Resource,
+    namespace: Option<&str>,
+    name: &str,
+) -> Result<(), Status> {
+    let Some(namespace) = namespace.filter(|_| resource.namespaced) else {
+        return Ok(());
+    };
+    let Some(namespaces) = registry::lookup("", "v1", "namespaces") else {
+        return Err(Status::internal("the registry has no namespaces"));
+    };
+    let key = registry_key(namespaces.storage_name(), None, namespace);
+    let stored = state
+        .store
+        .get(&key)
+        .await
+        .map_err(|error| Status::from_store(error, namespaces, namespace))?;
+    let Some(kv) = stored else {
+        return Err(Status::not_found(namespaces, namespace));
+    };
+    if codec::is_deleting(&codec::decode(namespaces, &kv)?) {
+        return Err(Status::namespace_terminating(resource, name, namespace));
+    }
+    Ok(())
+}

@@ -1,0 +1,178 @@
+//! REST: the HTTP verbs on the resources of the [registry](crate::registry), over the store.
+//!
+//! Every Kubernetes URL names a resource and, optionally, a namespace, an object and a
+//! subresource:
+//!
+//! ```text
+//! /api/v1/namespaces/default/pods/web/status      core group: /api/<version>
+//! /apis/apps/v1/namespaces/default/deployments     other groups: /apis/<group>/<version>
+//! /api/v1/nodes/node-1                             cluster-scoped: no namespace segment
+//! /api/v1/pods                                     a namespaced resource in all namespaces
+//! ```
+//!
+//! and the HTTP method picks the verb: `POST` a collection is *create*, `GET` an object *get*,
+//! `GET` a collection *list*, `PUT` *update*, `DELETE` an object *delete*, `DELETE` a
+//! collection *deletecollection*. [`handle`] parses the URL (`path`), picks the verb and calls
+//! one function per verb:
+//!
+//! - `write`: create and update, through the object pipeline of `object` (server-set metadata,
+//!   `generation`, the status rule), one defaulting hook (`admission::default_object`) and one
+//!   admission hook (`admission::admit`);
+//! - `delete`: delete and deletecollection, with finalizers;
+//! - `list`: get and list, with paging (`paging`: `limit` and `continue`);
+//! - `body`: reading a request body (JSON or YAML, size limit, unknown fields).
+//!
+//! Objects are stored as JSON under `store::registry_key(...)`, without their
+//! `resourceVersion`: that is the key's `mod_revision`, filled in on the way out (`codec`).
+
+mod admission;
+mod body;
+mod codec;
+mod delete;
+mod filter;
+mod list;
+mod object;
+mod paging;
+mod path;
+mod query;
+mod write;
+
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::http::header::CONTENT_TYPE;
+use axum::http::{HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use labkit::Clock;
+use serde_json::Value;
+
+use crate::registry::Verb;
+use crate::status::Status;
+use crate::store::Backend;
+
+pub use admission::{admit, default_object};
+pub use path::Target;
+
+/// What every request handler needs: the store and the clock.
+#[derive(Clone)]
+pub struct ApiState {
+    /// Where the objects live.
+    pub store: Backend,
+    /// The wall clock for `creationTimestamp` and `deletionTimestamp` (a `FakeClock` in tests).
+    pub clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for ApiState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiState")
+            .field("store", &self.store)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ApiState {
+    /// A state over `store`, with the system clock.
+    pub fn new(store: Backend) -> Self {
+        ApiState {
+            store,
+            clock: Arc::new(labkit::SystemClock),
+        }
+    }
+}
+
+/// The axum handler for every resource URL (`/api/v1/...` and `/apis/<group>/<version>/...`):
+/// parses the URL, picks the verb, answers with an object or a `Status`.
+pub async fn handle(State(state): State<ApiState>, request: Request) -> Response {
+    let method = request.method().clone();
+    let uri = request.uri().clone();
+    let result = dispatch(&state, request).await;
+    match result {
+        Ok(response) => response,
+        Err(status) => {
+            tracing::debug!(%method, %uri, code = status.code, reason = status.reason, "refused");
+            status.into_response()
+        }
+    }
+}
+
+// ANCHOR: dispatch
+/// The verb of a request, from its method and what its URL names.
+async fn dispatch(state: &ApiState, request: Request) -> Result<Response, Status> {
+    let (parts, body) = request.into_parts();
+    let target = path::parse(parts.uri.path())?;
+    let query = query::Query::parse(parts.uri.query().unwrap_or(""));
+    let resource = target.resource;
+    let verb = match (&parts.method, &target.name) {
+        (&Method::POST, None) => Verb::Create,
+        (&Method::GET, None) if query.flag("watch") => Verb::Watch,
+        (&Method::GET, None) => Verb::List,
+        (&Method::DELETE, None) => Verb::DeleteCollection,
+        (&Method::GET, Some(_)) => Verb::Get,
+        (&Method::PUT, Some(_)) => Verb::Update,
+        (&Method::PATCH, Some(_)) => Verb::Patch,
+        (&Method::DELETE, Some(_)) => Verb::Delete,
+        (method, _) => return Err(Status::method_not_allowed(resource, method.as_str())),
+    };
+    if let Some(sub) = target.subresource {
+        if !sub.verbs.contains(&verb) {
+            return Err(Status::method_not_allowed(resource, verb.as_str()));
+        }
+    } else if !resource.allows(verb) {
+        return Err(Status::method_not_allowed(resource, verb.as_str()));
+    }
+    // A namespaced resource without a namespace is the all-namespaces collection: read-only.
+    if resource.namespaced
+        && target.namespace.is_none()
+        && verb != Verb::List
+        && verb != Verb::Watch
+    {
+        return Err(Status::method_not_allowed(resource, verb.as_str()));
+    }
+    let request = body::RequestBody::new(&parts.headers, body);
+    match (verb, target.subresource.map(|sub| sub.name)) {
+        (Verb::Create, _) => write::create(state, &target, &query, request).await,
+        (Verb::List, _) => list::list(state, &target, &query).await,
+        (Verb::Get, None | Some("status")) => list::get(state, &target, &query).await,
+        (Verb::Update, None) => write::update(state, &target, &query, request).await,
+        (Verb::Update, Some("status")) => {
+            write::update_status(state, &target, &query, request).await
+        }
+        (Verb::Update, Some("finalize")) => write::finalize(state, &target, &query, request).await,
+        (Verb::Delete, None) => delete::delete(state, &target, &query, request).await,
+        (Verb::DeleteCollection, _) => {
+            delete::delete_collection(state, &target, &query, request).await
+        }
+        // Watch is step 4; patch and the scale, binding, log and exec subresources are steps
+        // 5 and 7. Until then a subresource URL is not found, and patch is not allowed.
+        (Verb::Watch, _) => Err(Status::bad_request("watch is not supported yet (step 4)")),
+        (_, Some(_)) => Err(Status::no_such_path()),
+        _ => Err(Status::method_not_allowed(resource, verb.as_str())),
+    }
+}
+// ANCHOR_END: dispatch
+
+/// An object (or list) answer, with `Warning` headers for what the client should know.
+pub(crate) fn respond(code: StatusCode, object: &Value, warnings: &[String]) -> Response {
+    let mut response = (code, object.to_string()).into_response();
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    for warning in warnings {
+        // The HTTP Warning header (RFC 7234): code 299 "miscellaneous persistent warning",
+        // agent "-", then the text as a quoted string. kubectl prints it as `Warning: <text>`.
+        let text = warning.replace('\\', "\\\\").replace('"', "\\\"");
+        if let Ok(value) = HeaderValue::from_str(&format!("299 - \"{text}\"")) {
+            headers.append("warning", value);
+        }
+    }
+    response
+}
+
+/// A random `metadata.uid` (for objects the server makes itself).
+pub fn new_uid() -> Result<String, Status> {
+    object::new_uid()
+}
+
+/// The state's clock's time, formatted as Kubernetes timestamps are.
+pub fn object_timestamp(state: &ApiState) -> Result<String, Status> {
+    object::timestamp(state.clock.wall())
+}

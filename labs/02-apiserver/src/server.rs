@@ -1,0 +1,234 @@
+//! The server: the router (one place that adds routes), start-up, and [`run`].
+//!
+//! `run(config, shutdown)` connects the store (embedded unless `--etcd-servers`), creates the
+//! namespaces every cluster starts with, binds the listener, optionally writes a kubeconfig
+//! for it, and serves until the `shutdown` future completes; then it stops accepting, lets the
+//! requests in flight finish, and returns. Tests pass their own future; the binary passes
+//! "Ctrl-C or SIGTERM".
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use axum::Router;
+use axum::response::{IntoResponse, Response};
+use axum::routing::any;
+use serde_json::json;
+use tokio::net::TcpListener;
+
+use crate::registry;
+use crate::rest::{self, ApiState};
+use crate::status::Status;
+use crate::store::etcd::{EtcdConfig, EtcdStore};
+use crate::store::{self, Backend, Store, registry_key};
+
+/// The namespaces a cluster has from the start (kube-apiserver's system namespaces).
+pub const SYSTEM_NAMESPACES: &[&str] =
+    &["default", "kube-system", "kube-public", "kube-node-lease"];
+
+/// How to start the server (the binary's flags).
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The address to listen on (`--listen`, default `127.0.0.1:6443`; port 0 picks a free one).
+    pub listen: SocketAddr,
+    /// Real etcd endpoints (`--etcd-servers`); empty means the embedded store.
+    pub etcd_servers: Vec<String>,
+    /// Where to write a kubeconfig for this server (`--write-kubeconfig`).
+    pub write_kubeconfig: Option<PathBuf>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 6443)),
+            etcd_servers: Vec::new(),
+            write_kubeconfig: None,
+        }
+    }
+}
+
+/// Why the server could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    /// The store could not be reached.
+    #[error("failed to open the store")]
+    Store(#[from] store::Error),
+    /// Creating the system namespaces failed.
+    #[error("failed to create the system namespaces: {0}")]
+    Bootstrap(Status),
+    /// The address could not be bound (in use, or not ours).
+    #[error("failed to listen on {addr}")]
+    Bind {
+        /// The address asked for.
+        addr: SocketAddr,
+        /// The operating system's answer.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The kubeconfig could not be written.
+    #[error("failed to write the kubeconfig {path}")]
+    Kubeconfig {
+        /// The file asked for.
+        path: PathBuf,
+        /// The operating system's answer.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Serving failed.
+    #[error("failed to serve")]
+    Serve(#[source] std::io::Error),
+}
+
+// ANCHOR: router
+/// Every route of the API server. Later steps add theirs here: discovery (`/api`, `/apis`,
+/// `/api/v1`, `/apis/<group>/<version>`), `/version`, OpenAPI; watch is a query parameter of
+/// the list URLs, handled inside `rest`.
+pub fn router(state: ApiState) -> Router {
+    Router::new()
+        .route("/api/{*path}", any(rest::handle))
+        .route("/apis/{*path}", any(rest::handle))
+        .fallback(no_such_path)
+        .with_state(state)
+}
+// ANCHOR_END: router
+
+async fn no_such_path() -> Response {
+    Status::no_such_path().into_response()
+}
+
+/// Creates the system namespaces that do not exist yet, as kube-apiserver does at start-up.
+pub async fn bootstrap(state: &ApiState) -> Result<(), Status> {
+    let Some(namespaces) = registry::lookup("", "v1", "namespaces") else {
+        return Err(Status::internal("the registry has no namespaces"));
+    };
+    for name in SYSTEM_NAMESPACES {
+        let key = registry_key(namespaces.storage_name(), None, name);
+        let created = rest::object_timestamp(state)?;
+        let object = json!({
+            "apiVersion": "v1",
+            "kind": "Namespace",
+            "metadata": {
+                "name": name,
+                "uid": rest::new_uid()?,
+                "creationTimestamp": created,
+                "labels": {"kubernetes.io/metadata.name": name},
+            },
+            "spec": {"finalizers": ["kubernetes"]},
+            "status": {"phase": "Active"},
+        });
+        match state.store.create(&key, object.to_string().into()).await {
+            Ok(_) | Err(store::Error::AlreadyExists { .. }) => {}
+            Err(error) => return Err(Status::from_store(error, namespaces, name)),
+        }
+    }
+    Ok(())
+}
+
+/// A bound, ready server: the listener is open (so its port is known) and the store ready.
+#[derive(Debug)]
+pub struct Server {
+    listener: TcpListener,
+    state: ApiState,
+    addr: SocketAddr,
+}
+
+impl Server {
+    /// Opens the store, creates the system namespaces, binds `config.listen` and writes the
+    /// kubeconfig, if asked.
+    pub async fn bind(config: &Config) -> Result<Server, ServerError> {
+        let store = if config.etcd_servers.is_empty() {
+            Backend::default()
+        } else {
+            let etcd = EtcdStore::connect(EtcdConfig::new(config.etcd_servers.clone())).await?;
+            Backend::Etcd(etcd)
+        };
+        Server::bind_with(config, ApiState::new(store)).await
+    }
+
+    /// As [`Server::bind`], on a given state (tests pass a fake clock or a prepared store).
+    pub async fn bind_with(config: &Config, state: ApiState) -> Result<Server, ServerError> {
+        bootstrap(&state).await.map_err(ServerError::Bootstrap)?;
+        let listener =
+            TcpListener::bind(config.listen)
+                .await
+                .map_err(|source| ServerError::Bind {
+                    addr: config.listen,
+                    source,
+                })?;
+        let addr = listener.local_addr().map_err(|source| ServerError::Bind {
+            addr: config.listen,
+            source,
+        })?;
+        if let Some(path) = &config.write_kubeconfig {
+            write_kubeconfig(path, addr).map_err(|source| ServerError::Kubeconfig {
+                path: path.clone(),
+                source,
+            })?;
+        }
+        Ok(Server {
+            listener,
+            state,
+            addr,
+        })
+    }
+
+    /// The address the server listens on (the real port when asked for port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Serves until `shutdown` completes, then finishes the requests in flight and returns.
+    pub async fn serve(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), ServerError> {
+        tracing::info!(addr = %self.addr, "serving");
+        axum::serve(self.listener, router(self.state))
+            .with_graceful_shutdown(shutdown)
+            .await
+            .map_err(ServerError::Serve)?;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+/// Starts the server described by `config` and serves until `shutdown` completes.
+pub async fn run(
+    config: Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServerError> {
+    Server::bind(&config).await?.serve(shutdown).await
+}
+
+/// The kubeconfig of a server at `addr`: plain HTTP, no credentials, one context.
+pub fn kubeconfig(addr: SocketAddr) -> String {
+    format!(
+        "apiVersion: v1
+kind: Config
+clusters:
+- name: lab-02
+  cluster:
+    server: http://{addr}
+contexts:
+- name: lab-02
+  context:
+    cluster: lab-02
+    user: lab-02
+    namespace: default
+current-context: lab-02
+users:
+- name: lab-02
+  user: {{}}
+preferences: {{}}
+"
+    )
+}
+
+/// Writes [`kubeconfig`] to `path` in one step (a temporary file renamed over it), so whoever
+/// waits for the file never reads half of it.
+fn write_kubeconfig(path: &Path, addr: SocketAddr) -> std::io::Result<()> {
+    let mut temporary = path.as_os_str().to_owned();
+    temporary.push(".tmp");
+    std::fs::write(&temporary, kubeconfig(addr))?;
+    std::fs::rename(&temporary, path)
+}
