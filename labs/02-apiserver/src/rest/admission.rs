@@ -11,17 +11,17 @@ use serde_json::Value;
 use super::ApiState;
 use super::codec;
 use crate::registry::{self, Resource};
-use crate::status::Status;
+use crate::status::{Status, StatusCause};
 use crate::store::{Store, registry_key};
+use crate::validation;
 
 /// Fills in the defaults of `resource`'s kind, right after the body is decoded, as
 /// kube-apiserver's decoder does: before the server compares the object with the stored one,
-/// so a default the client left out never counts as a spec change (`generation`).
-///
-/// Today it does nothing; per-kind defaulting (a Deployment's `replicas: 1`, its rolling
-/// update strategy, ...) plugs in here.
+/// so a default the client left out never counts as a spec change (`generation`). The
+/// defaults themselves (a Deployment's `replicas: 1`, its rolling-update strategy, ...) are
+/// [`validation::default_object`].
 pub fn default_object(resource: &Resource, object: &mut Value) {
-    let _ = (resource, object);
+    validation::default_object(resource.group, resource.kind, object);
 }
 
 // ANCHOR: admit
@@ -29,13 +29,33 @@ pub fn default_object(resource: &Resource, object: &mut Value) {
 /// here, with the object about to be stored; it may change the object (defaulting) or refuse
 /// it (validation: 422 Invalid with the fields that are wrong).
 ///
-/// Today it checks only what keeps keys safe (`metadata.name` as a path segment). Per-kind
-/// validation (DNS-1123 names, required fields, immutable fields on update) plugs in here; the
-/// object has already been through [`default_object`].
+/// First what keeps keys safe (`metadata.name` as a path segment), then the kind's own rules
+/// ([`validation::validate_create`] and, on update, [`validation::validate_update`] with its
+/// immutable fields): every broken rule becomes one cause of a 422 Invalid.
 pub fn admit(resource: &Resource, object: &mut Value, old: Option<&Value>) -> Result<(), Status> {
-    let _ = old;
     let name = codec::meta_str(object, "name").to_string();
-    super::object::check_path_segment_name(resource, &name)
+    super::object::check_path_segment_name(resource, &name)?;
+    let causes = match old {
+        None => {
+            // Some defaults need what the server has set since decoding: a Job's generated
+            // selector is made from its uid. Defaulting twice is harmless: it only fills gaps.
+            validation::default_object(resource.group, resource.kind, object);
+            validation::validate_create(resource.group, resource.kind, object)
+        }
+        Some(old) => validation::validate_update(resource.group, resource.kind, object, old),
+    };
+    if causes.is_empty() {
+        return Ok(());
+    }
+    let causes = causes
+        .iter()
+        .map(|cause| StatusCause {
+            reason: cause.reason.as_str().to_owned(),
+            message: cause.message.clone(),
+            field: cause.field.clone(),
+        })
+        .collect();
+    Err(Status::invalid(resource, &name, causes))
 }
 // ANCHOR_END: admit
 

@@ -6,8 +6,8 @@
 //! port for each test (where etcd is not installed, those tests say "not run: needs etcd").
 
 mod allocator;
-mod selector;
 mod rest;
+mod selector;
 mod store;
 mod table;
 mod validation;

@@ -23,6 +23,7 @@ mod finalizers;
 mod paging;
 mod server;
 mod update;
+mod wiring;
 
 /// The fake clock's start, as objects show it.
 pub(crate) const START: &str = "2024-01-01T00:00:00Z";
