@@ -27,7 +27,11 @@
 //! - [`table`]: step 5's server-side printing. [`table::table`] turns objects into the
 //!   `meta.k8s.io/v1` Table `kubectl get` prints, with the real printers' columns per kind;
 //!   `table/age.rs` renders ages, `table/pod.rs` the Pod STATUS.
+//! - [`patch`]: step 5's PATCH bodies. [`patch::apply_patch`] applies a JSON patch, a merge
+//!   patch, a strategic merge patch or a (simplified) server-side apply to an object;
+//!   `patch/strategic.rs` is the strategic merge, `patch/merge_keys.rs` its table of merge keys.
 
+pub mod patch;
 pub mod selector;
 pub mod store;
 pub mod table;
