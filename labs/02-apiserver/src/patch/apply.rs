@@ -37,7 +37,7 @@ pub fn parse_applied(body: &[u8]) -> Result<Value, PatchError> {
             "error decoding YAML: the applied configuration is not an object".to_owned(),
         ));
     }
-    if let Some(path) = directive_path(&applied, String::new()) {
+    if let Some(path) = directive_path(&applied, "") {
         // The real server's words for a field its schema does not have.
         return Err(PatchError::BadRequest(format!(
             "failed to create typed patch object: {path}: field not declared in schema"
@@ -47,20 +47,20 @@ pub fn parse_applied(body: &[u8]) -> Result<Value, PatchError> {
 }
 
 /// The path (`.spec.$patch`) of the first `$`-key in the configuration, if any.
-fn directive_path(value: &Value, path: String) -> Option<String> {
+fn directive_path(value: &Value, path: &str) -> Option<String> {
     match value {
         Value::Object(map) => map.iter().find_map(|(key, value)| {
             let path = format!("{path}.{key}");
             if key.starts_with('$') {
                 Some(path)
             } else {
-                directive_path(value, path)
+                directive_path(value, &path)
             }
         }),
         Value::Array(items) => items
             .iter()
             .enumerate()
-            .find_map(|(i, item)| directive_path(item, format!("{path}[{i}]"))),
+            .find_map(|(i, item)| directive_path(item, &format!("{path}[{i}]"))),
         _ => None,
     }
 }

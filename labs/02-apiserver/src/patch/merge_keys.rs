@@ -47,8 +47,8 @@ pub struct PatchField {
     pub meta: FieldMeta,
 }
 
-/// A field that only leads to a type with patch metadata (`spec` -> `PodSpec`).
-const fn nested(owner: &'static str, field: &'static str, ty: &'static str) -> PatchField {
+/// A row with the default metadata: maps merge, lists are replaced.
+const fn row(owner: &'static str, field: &'static str) -> PatchField {
     PatchField {
         owner: TypeName(owner),
         field,
@@ -56,67 +56,50 @@ const fn nested(owner: &'static str, field: &'static str, ty: &'static str) -> P
             merge: false,
             merge_key: None,
             retain_keys: false,
-            ty: Some(TypeName(ty)),
+            ty: None,
         },
     }
 }
 
-/// `patchStrategy:"merge" patchMergeKey:"<key>"`, a list of objects of type `ty`.
-const fn merge_by(
-    owner: &'static str,
-    field: &'static str,
-    key: &'static str,
-    ty: &'static str,
-) -> PatchField {
-    PatchField {
-        owner: TypeName(owner),
-        field,
-        meta: FieldMeta {
-            merge: true,
-            merge_key: Some(key),
-            retain_keys: false,
-            ty: Some(TypeName(ty)),
-        },
-    }
+/// A field that only leads to a type with patch metadata (`spec` -> `PodSpec`).
+const fn nested(owner: &'static str, field: &'static str, ty: &'static str) -> PatchField {
+    row(owner, field).of(ty)
+}
+
+/// `patchStrategy:"merge" patchMergeKey:"<key>"`: a list of objects.
+const fn merge_by(owner: &'static str, field: &'static str, key: &'static str) -> PatchField {
+    let mut row = row(owner, field);
+    row.meta.merge = true;
+    row.meta.merge_key = Some(key);
+    row
 }
 
 /// `patchStrategy:"merge,retainKeys" patchMergeKey:"<key>"`.
-const fn merge_retain(
-    owner: &'static str,
-    field: &'static str,
-    key: &'static str,
-    ty: &'static str,
-) -> PatchField {
-    let mut row = merge_by(owner, field, key, ty);
+const fn merge_retain(owner: &'static str, field: &'static str, key: &'static str) -> PatchField {
+    let mut row = merge_by(owner, field, key);
     row.meta.retain_keys = true;
     row
 }
 
 /// `patchStrategy:"merge"` on a list of strings.
 const fn merge_primitives(owner: &'static str, field: &'static str) -> PatchField {
-    PatchField {
-        owner: TypeName(owner),
-        field,
-        meta: FieldMeta {
-            merge: true,
-            merge_key: None,
-            retain_keys: false,
-            ty: None,
-        },
-    }
+    let mut row = row(owner, field);
+    row.meta.merge = true;
+    row
 }
 
 /// `patchStrategy:"retainKeys"` on a struct field.
 const fn retain_keys(owner: &'static str, field: &'static str) -> PatchField {
-    PatchField {
-        owner: TypeName(owner),
-        field,
-        meta: FieldMeta {
-            merge: false,
-            merge_key: None,
-            retain_keys: true,
-            ty: None,
-        },
+    let mut row = row(owner, field);
+    row.meta.retain_keys = true;
+    row
+}
+
+impl PatchField {
+    /// The same row, saying that the field's value (or each element) is a `ty`.
+    const fn of(mut self, ty: &'static str) -> Self {
+        self.meta.ty = Some(TypeName(ty));
+        self
     }
 }
 
@@ -127,137 +110,80 @@ const fn retain_keys(owner: &'static str, field: &'static str) -> PatchField {
 /// a kind down to, say, `Deployment.spec.template.spec.containers[].env`.
 ///
 /// Every kind's `metadata` is an `ObjectMeta` without a row of its own: [`field`] knows it.
+#[rustfmt::skip]
 pub const PATCH_FIELDS: &[PatchField] = &[
     // meta/v1 ObjectMeta.
-    merge_primitives("ObjectMeta", "finalizers"),
-    merge_by("ObjectMeta", "ownerReferences", "uid", "OwnerReference"),
+    merge_primitives( "ObjectMeta",                  "finalizers"),
+    merge_by(         "ObjectMeta",                  "ownerReferences",           "uid"),
     // core/v1 PodSpec, shared by every pod template.
-    merge_retain("PodSpec", "volumes", "name", "Volume"),
-    merge_by("PodSpec", "initContainers", "name", "Container"),
-    merge_by("PodSpec", "containers", "name", "Container"),
-    merge_by("PodSpec", "ephemeralContainers", "name", "Container"),
-    merge_by(
-        "PodSpec",
-        "imagePullSecrets",
-        "name",
-        "LocalObjectReference",
-    ),
-    merge_by("PodSpec", "hostAliases", "ip", "HostAlias"),
-    merge_by(
-        "PodSpec",
-        "topologySpreadConstraints",
-        "topologyKey",
-        "TopologySpreadConstraint",
-    ),
-    merge_by("PodSpec", "schedulingGates", "name", "PodSchedulingGate"),
-    merge_retain("PodSpec", "resourceClaims", "name", "PodResourceClaim"),
+    merge_retain(     "PodSpec",                     "volumes",                   "name"),
+    merge_by(         "PodSpec",                     "initContainers",            "name").of("Container"),
+    merge_by(         "PodSpec",                     "containers",                "name").of("Container"),
+    merge_by(         "PodSpec",                     "ephemeralContainers",       "name").of("Container"),
+    merge_by(         "PodSpec",                     "imagePullSecrets",          "name"),
+    merge_by(         "PodSpec",                     "hostAliases",               "ip"),
+    merge_by(         "PodSpec",                     "topologySpreadConstraints", "topologyKey"),
+    merge_by(         "PodSpec",                     "schedulingGates",           "name"),
+    merge_retain(     "PodSpec",                     "resourceClaims",            "name"),
     // core/v1 Container (and EphemeralContainer, which has the same fields).
-    merge_by("Container", "ports", "containerPort", "ContainerPort"),
-    merge_by("Container", "env", "name", "EnvVar"),
-    merge_by("Container", "volumeMounts", "mountPath", "VolumeMount"),
-    merge_by("Container", "volumeDevices", "devicePath", "VolumeDevice"),
+    merge_by(         "Container",                   "ports",                     "containerPort"),
+    merge_by(         "Container",                   "env",                       "name"),
+    merge_by(         "Container",                   "volumeMounts",              "mountPath"),
+    merge_by(         "Container",                   "volumeDevices",             "devicePath"),
     // core/v1 statuses.
-    merge_by("PodStatus", "conditions", "type", "PodCondition"),
-    merge_by("PodStatus", "podIPs", "ip", "PodIP"),
-    merge_by("PodStatus", "hostIPs", "ip", "HostIP"),
-    merge_retain(
-        "PodStatus",
-        "resourceClaimStatuses",
-        "name",
-        "PodResourceClaimStatus",
-    ),
-    merge_primitives("NodeSpec", "podCIDRs"),
-    merge_by("NodeStatus", "conditions", "type", "NodeCondition"),
-    merge_by("NodeStatus", "addresses", "type", "NodeAddress"),
-    merge_by(
-        "NamespaceStatus",
-        "conditions",
-        "type",
-        "NamespaceCondition",
-    ),
-    merge_by("ServiceSpec", "ports", "port", "ServicePort"),
-    merge_by("ServiceStatus", "conditions", "type", "Condition"),
-    merge_by(
-        "PersistentVolumeClaimStatus",
-        "conditions",
-        "type",
-        "PersistentVolumeClaimCondition",
-    ),
-    merge_by(
-        "ReplicationControllerStatus",
-        "conditions",
-        "type",
-        "ReplicationControllerCondition",
-    ),
+    merge_by(         "PodStatus",                   "conditions",                "type"),
+    merge_by(         "PodStatus",                   "podIPs",                    "ip"),
+    merge_by(         "PodStatus",                   "hostIPs",                   "ip"),
+    merge_retain(     "PodStatus",                   "resourceClaimStatuses",     "name"),
+    merge_primitives( "NodeSpec",                    "podCIDRs"),
+    merge_by(         "NodeStatus",                  "conditions",                "type"),
+    merge_by(         "NodeStatus",                  "addresses",                 "type"),
+    merge_by(         "NamespaceStatus",             "conditions",                "type"),
+    merge_by(         "ServiceSpec",                 "ports",                     "port"),
+    merge_by(         "ServiceStatus",               "conditions",                "type"),
+    merge_by(         "PersistentVolumeClaimStatus", "conditions",                "type"),
+    merge_by(         "ReplicationControllerStatus", "conditions",                "type"),
     // apps/v1 and batch/v1.
-    retain_keys("DeploymentSpec", "strategy"),
-    merge_by(
-        "DeploymentStatus",
-        "conditions",
-        "type",
-        "DeploymentCondition",
-    ),
-    merge_by(
-        "ReplicaSetStatus",
-        "conditions",
-        "type",
-        "ReplicaSetCondition",
-    ),
-    merge_by(
-        "DaemonSetStatus",
-        "conditions",
-        "type",
-        "DaemonSetCondition",
-    ),
-    merge_by(
-        "StatefulSetStatus",
-        "conditions",
-        "type",
-        "StatefulSetCondition",
-    ),
-    merge_by("JobStatus", "conditions", "type", "JobCondition"),
+    retain_keys(      "DeploymentSpec",              "strategy"),
+    merge_by(         "DeploymentStatus",            "conditions",                "type"),
+    merge_by(         "ReplicaSetStatus",            "conditions",                "type"),
+    merge_by(         "DaemonSetStatus",             "conditions",                "type"),
+    merge_by(         "StatefulSetStatus",           "conditions",                "type"),
+    merge_by(         "JobStatus",                   "conditions",                "type"),
     // Where each kind keeps the types above.
-    nested("Pod", "spec", "PodSpec"),
-    nested("Pod", "status", "PodStatus"),
-    nested("PodTemplate", "template", "PodTemplateSpec"),
-    nested("PodTemplateSpec", "metadata", "ObjectMeta"),
-    nested("PodTemplateSpec", "spec", "PodSpec"),
-    nested("Node", "spec", "NodeSpec"),
-    nested("Node", "status", "NodeStatus"),
-    nested("Namespace", "status", "NamespaceStatus"),
-    nested("Service", "spec", "ServiceSpec"),
-    nested("Service", "status", "ServiceStatus"),
-    nested(
-        "PersistentVolumeClaim",
-        "status",
-        "PersistentVolumeClaimStatus",
-    ),
-    nested("ReplicationController", "spec", "ReplicationControllerSpec"),
-    nested(
-        "ReplicationController",
-        "status",
-        "ReplicationControllerStatus",
-    ),
-    nested("ReplicationControllerSpec", "template", "PodTemplateSpec"),
-    nested("Deployment", "spec", "DeploymentSpec"),
-    nested("Deployment", "status", "DeploymentStatus"),
-    nested("DeploymentSpec", "template", "PodTemplateSpec"),
-    nested("ReplicaSet", "spec", "ReplicaSetSpec"),
-    nested("ReplicaSet", "status", "ReplicaSetStatus"),
-    nested("ReplicaSetSpec", "template", "PodTemplateSpec"),
-    nested("DaemonSet", "spec", "DaemonSetSpec"),
-    nested("DaemonSet", "status", "DaemonSetStatus"),
-    nested("DaemonSetSpec", "template", "PodTemplateSpec"),
-    nested("StatefulSet", "spec", "StatefulSetSpec"),
-    nested("StatefulSet", "status", "StatefulSetStatus"),
-    nested("StatefulSetSpec", "template", "PodTemplateSpec"),
-    nested("Job", "spec", "JobSpec"),
-    nested("Job", "status", "JobStatus"),
-    nested("JobSpec", "template", "PodTemplateSpec"),
-    nested("CronJob", "spec", "CronJobSpec"),
-    nested("CronJobSpec", "jobTemplate", "JobTemplateSpec"),
-    nested("JobTemplateSpec", "metadata", "ObjectMeta"),
-    nested("JobTemplateSpec", "spec", "JobSpec"),
+    nested(           "Pod",                         "spec",                      "PodSpec"),
+    nested(           "Pod",                         "status",                    "PodStatus"),
+    nested(           "PodTemplate",                 "template",                  "PodTemplateSpec"),
+    nested(           "PodTemplateSpec",             "metadata",                  "ObjectMeta"),
+    nested(           "PodTemplateSpec",             "spec",                      "PodSpec"),
+    nested(           "Node",                        "spec",                      "NodeSpec"),
+    nested(           "Node",                        "status",                    "NodeStatus"),
+    nested(           "Namespace",                   "status",                    "NamespaceStatus"),
+    nested(           "Service",                     "spec",                      "ServiceSpec"),
+    nested(           "Service",                     "status",                    "ServiceStatus"),
+    nested(           "PersistentVolumeClaim",       "status",                    "PersistentVolumeClaimStatus"),
+    nested(           "ReplicationController",       "spec",                      "ReplicationControllerSpec"),
+    nested(           "ReplicationController",       "status",                    "ReplicationControllerStatus"),
+    nested(           "ReplicationControllerSpec",   "template",                  "PodTemplateSpec"),
+    nested(           "Deployment",                  "spec",                      "DeploymentSpec"),
+    nested(           "Deployment",                  "status",                    "DeploymentStatus"),
+    nested(           "DeploymentSpec",              "template",                  "PodTemplateSpec"),
+    nested(           "ReplicaSet",                  "spec",                      "ReplicaSetSpec"),
+    nested(           "ReplicaSet",                  "status",                    "ReplicaSetStatus"),
+    nested(           "ReplicaSetSpec",              "template",                  "PodTemplateSpec"),
+    nested(           "DaemonSet",                   "spec",                      "DaemonSetSpec"),
+    nested(           "DaemonSet",                   "status",                    "DaemonSetStatus"),
+    nested(           "DaemonSetSpec",               "template",                  "PodTemplateSpec"),
+    nested(           "StatefulSet",                 "spec",                      "StatefulSetSpec"),
+    nested(           "StatefulSet",                 "status",                    "StatefulSetStatus"),
+    nested(           "StatefulSetSpec",             "template",                  "PodTemplateSpec"),
+    nested(           "Job",                         "spec",                      "JobSpec"),
+    nested(           "Job",                         "status",                    "JobStatus"),
+    nested(           "JobSpec",                     "template",                  "PodTemplateSpec"),
+    nested(           "CronJob",                     "spec",                      "CronJobSpec"),
+    nested(           "CronJobSpec",                 "jobTemplate",               "JobTemplateSpec"),
+    nested(           "JobTemplateSpec",             "metadata",                  "ObjectMeta"),
+    nested(           "JobTemplateSpec",             "spec",                      "JobSpec"),
 ];
 
 /// The type at the root of an object of this kind: the kind's own name, since every top-level
