@@ -18,9 +18,9 @@
 //! **This module does none of that.** It parses the body ([`parse_applied`]) and merges it onto
 //! the live object as a strategic merge patch of the configuration ([`super::strategic`]), with
 //! the same merge keys. So: no `managedFields` are written or read; no field is ever removed
-//! because a manager stopped applying it (only a `null` in the configuration deletes, as in a
-//! strategic merge patch, where real apply would treat it as "not set"); there are never any
-//! conflicts, and `force` means nothing. Creating the object when it does not exist (201) is
+//! because a manager stopped applying it (only a `null` in the configuration deletes a field,
+//! as in a strategic merge patch); there are never any conflicts, and `force` means nothing;
+//! lists merge by the strategic merge keys, never by composite list-map keys. Creating the object when it does not exist (201) is
 //! the REST layer's part: it creates [`parse_applied`]'s object. Directives (`$patch`, ...)
 //! are strategic merge patch syntax, not configuration, and are refused.
 

@@ -175,8 +175,9 @@ pub fn order_list(
         .into_iter()
         .partition(|element| position(order, element, merge_key).is_some());
     // Stable sorts: elements without a position keep their relative order, at the end.
-    ordered.sort_by_key(|element| position(order, element, merge_key).unwrap_or(usize::MAX));
-    server_only.sort_by_key(|element| position(live, element, merge_key).unwrap_or(usize::MAX));
+    ordered.sort_by_cached_key(|element| position(order, element, merge_key).unwrap_or(usize::MAX));
+    server_only
+        .sort_by_cached_key(|element| position(live, element, merge_key).unwrap_or(usize::MAX));
 
     let mut result = Vec::with_capacity(ordered.len() + server_only.len());
     let mut ordered = ordered.into_iter().peekable();

@@ -115,6 +115,7 @@ pub const PATCH_FIELDS: &[PatchField] = &[
     // meta/v1 ObjectMeta.
     merge_primitives( "ObjectMeta",                  "finalizers"),
     merge_by(         "ObjectMeta",                  "ownerReferences",           "uid"),
+    // ANCHOR: pod_rows
     // core/v1 PodSpec, shared by every pod template.
     merge_retain(     "PodSpec",                     "volumes",                   "name"),
     merge_by(         "PodSpec",                     "initContainers",            "name").of("Container"),
@@ -130,6 +131,7 @@ pub const PATCH_FIELDS: &[PatchField] = &[
     merge_by(         "Container",                   "env",                       "name"),
     merge_by(         "Container",                   "volumeMounts",              "mountPath"),
     merge_by(         "Container",                   "volumeDevices",             "devicePath"),
+    // ANCHOR_END: pod_rows
     // core/v1 statuses.
     merge_by(         "PodStatus",                   "conditions",                "type"),
     merge_by(         "PodStatus",                   "podIPs",                    "ip"),

@@ -60,6 +60,7 @@ fn json_type(value: &Value) -> &'static str {
     }
 }
 
+// ANCHOR: merge_map
 /// Merges the map patch `patch` into the live map `original`, a value of type `ty` (`None` where
 /// the table knows nothing: then maps merge and lists are replaced). In order:
 ///
@@ -117,6 +118,7 @@ pub fn merge_map(
     Ok(original)
     // END SOLUTION
 }
+// ANCHOR_END: merge_map
 
 /// Merges one field: two maps merge ([`merge_map`]), two lists merge or are replaced
 /// ([`merge_list`]), and anything else (a scalar, or a value of another shape) is replaced by
@@ -140,6 +142,7 @@ pub fn merge_value(
     })
 }
 
+// ANCHOR: merge_list
 /// Merges the list patch `patch` into the live list `live`, as the field's metadata says:
 ///
 /// - not `merge`: the patch replaces the list;
@@ -232,6 +235,7 @@ pub fn merge_list(
     ))
     // END SOLUTION
 }
+// ANCHOR_END: merge_list
 
 /// The value of an element's merge key, or the error upstream gives when it has none.
 fn merge_key_of(element: &Map<String, Value>, key: &str) -> Result<Value, StrategicError> {
