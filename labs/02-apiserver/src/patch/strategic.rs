@@ -165,11 +165,8 @@ pub fn merge_list(
     if patch.iter().chain(&live).any(Value::is_array) {
         return Err(StrategicError::ListOfLists);
     }
-    let objects = patch.iter().chain(&live).filter(|v| v.is_object()).count();
-    let mixed = objects != 0 && objects != patch.len() + live.len();
-
     let Some(key) = meta.merge_key else {
-        if objects != 0 {
+        if patch.iter().chain(&live).any(Value::is_object) {
             return Err(StrategicError::MixedList(Value::Array(patch).to_string()));
         }
         let mut merged = live.clone();
@@ -180,9 +177,6 @@ pub fn merge_list(
         }
         return Ok(directives::order_list(merged, &patch, &live, None));
     };
-    if mixed {
-        return Err(StrategicError::MixedList(Value::Array(patch).to_string()));
-    }
 
     // First the elements that are directives: deletions by key, or a replacement of the list.
     let mut merged = live;
