@@ -38,8 +38,12 @@
 //! - [`validation`]: step 2. Defaulting ([`validation::default_object`]) and validation
 //!   ([`validation::validate_create`], [`validation::validate_update`]) of objects as JSON, with
 //!   the real field paths and messages, and [`validation::invalid_message`] for the 422 `Status`.
+//! - [`patch`]: step 5's PATCH bodies. [`patch::apply_patch`] applies a JSON patch, a merge
+//!   patch, a strategic merge patch or a (simplified) server-side apply to an object;
+//!   `patch/strategic.rs` is the strategic merge, `patch/merge_keys.rs` its table of merge keys.
 
 pub mod allocator;
+pub mod patch;
 pub mod registry;
 pub mod rest;
 pub mod selector;

@@ -7,6 +7,7 @@
 
 mod allocator;
 mod rest;
+mod patch;
 mod selector;
 mod store;
 mod table;
