@@ -21,6 +21,10 @@
 //!   and delete with a revision check, watch from a revision, compaction), the embedded
 //!   [`store::mem::MemStore`] and [`store::etcd::EtcdStore`], and [`store::Backend`], which
 //!   holds either. Start with `store/mod.rs`, then `store/mem/state.rs`.
+//! - [`openapi`]: step 5's OpenAPI documents, which kubectl needs for `apply`, `edit`,
+//!   `create -f` and `explain`: [`openapi::index()`] (`/openapi/v3`),
+//!   [`openapi::group_version_document`] (one group-version's schemas and paths, generated with
+//!   k8s-openapi's schemars support) and [`openapi::v2_protobuf`] (kubectl 1.27/1.28).
 //! - [`selector`]: step 3. Label selectors (strings and `metav1.LabelSelector`), field
 //!   selectors and the fields each resource offers, and [`selector::ListFilter`], the filter of
 //!   list, watch and deletecollection. Start with `selector/mod.rs`, then `selector/label.rs`.
@@ -28,6 +32,7 @@
 //!   `meta.k8s.io/v1` Table `kubectl get` prints, with the real printers' columns per kind;
 //!   `table/age.rs` renders ages, `table/pod.rs` the Pod STATUS.
 
+pub mod openapi;
 pub mod selector;
 pub mod store;
 pub mod table;
