@@ -26,8 +26,9 @@
 //! type, with the upstream names (`io.k8s.api.apps.v1.Deployment`) and field docs.
 //!
 //! - [`group_version_document`]: `GET /openapi/v3/<api/v1 | apis/<group>/<version>>`. Start
-//!   here (`document.rs`), then `paths.rs` (the operations) and `schemas.rs` (the schemas);
-//!   `kinds.rs` maps each kind to its Rust type.
+//!   here (`document.rs`), then `paths.rs` (the operations; `operation.rs` has their
+//!   parameters and bodies) and `schemas.rs` (the schemas); `kinds.rs` maps each kind to its
+//!   Rust type.
 //! - [`index()`] and [`document_hash`]: `GET /openapi/v3`.
 //! - [`v2_protobuf`] and [`V2_PROTOBUF_CONTENT_TYPE`]: `GET /openapi/v2`.
 //!
@@ -37,6 +38,7 @@
 mod document;
 mod index;
 mod kinds;
+mod operation;
 mod paths;
 mod schemas;
 mod v2;

@@ -1,12 +1,14 @@
 //! `paths`: one operation per served resource, verb and URL, as the real server lists them.
 //!
 //! ```text
-//! /apis/apps/v1/deployments                                    get (list, all namespaces)
-//! /apis/apps/v1/namespaces/{namespace}/deployments             get (list), post, delete (collection)
-//! /apis/apps/v1/namespaces/{namespace}/deployments/{name}      get, put, patch, delete
-//! /apis/apps/v1/namespaces/{namespace}/deployments/{name}/status   get, put, patch
-//! /apis/apps/v1/namespaces/{namespace}/deployments/{name}/scale    get, put, patch (autoscaling/v1 Scale)
+//! /apis/apps/v1/deployments                              get (list, all namespaces)
+//! /apis/apps/v1/namespaces/{namespace}/deployments       get (list), post, delete (collection)
+//! /apis/apps/v1/namespaces/{namespace}/deployments/{name}            get, put, patch, delete
+//! /apis/apps/v1/namespaces/{namespace}/deployments/{name}/status     get, put, patch
+//! /apis/apps/v1/namespaces/{namespace}/deployments/{name}/scale      get, put, patch
 //! ```
+//!
+//! (`scale` reads and writes an `autoscaling/v1` Scale, whatever the resource.)
 //!
 //! Each operation names the kind it acts on (`x-kubernetes-group-version-kind`) and what it does
 //! (`x-kubernetes-action`). kubectl reads two things from them: `explain` finds a resource's kind
@@ -22,144 +24,12 @@
 
 use serde_json::{Map, Value, json};
 
-use super::schemas::{
-    GVK_EXTENSION, delete_options_name, gvk, kind_schema_name, list_schema_name, schema_ref,
-    status_name,
+use super::operation::{
+    DELETE, DELETE_COLLECTION, LIST, PATCH, WRITE, delete_body, path_parameter, query,
+    request_body, responses,
 };
+use super::schemas::{GVK_EXTENSION, gvk, kind_schema_name, list_schema_name, status_name};
 use super::{ServedResource, group_version_path, kinds};
-
-/// The query parameters operations declare: name, OpenAPI type, description.
-const QUERY_PARAMETERS: &[(&str, &str, &str)] = &[
-    (
-        "allowWatchBookmarks",
-        "boolean",
-        "Ask a watch for BOOKMARK events.",
-    ),
-    (
-        "continue",
-        "string",
-        "The continue token of the previous page of a list.",
-    ),
-    (
-        "dryRun",
-        "string",
-        "`All`: check and answer the request without storing anything.",
-    ),
-    (
-        "fieldManager",
-        "string",
-        "Who is making this change, for managedFields.",
-    ),
-    (
-        "fieldValidation",
-        "string",
-        "What to do with unknown or duplicate fields in the object: Ignore, Warn or Strict (fail the request).",
-    ),
-    (
-        "fieldSelector",
-        "string",
-        "Only objects whose fields match, e.g. `metadata.name=web`.",
-    ),
-    (
-        "force",
-        "boolean",
-        "Apply patches: take over fields owned by other managers.",
-    ),
-    (
-        "gracePeriodSeconds",
-        "integer",
-        "Seconds before the object is deleted; 0: at once.",
-    ),
-    (
-        "ignoreStoreReadErrorWithClusterBreakingPotential",
-        "boolean",
-        "Delete an object that cannot be read from storage.",
-    ),
-    (
-        "labelSelector",
-        "string",
-        "Only objects whose labels match, e.g. `app=web`.",
-    ),
-    (
-        "limit",
-        "integer",
-        "At most this many objects; the rest comes with `continue`.",
-    ),
-    (
-        "orphanDependents",
-        "boolean",
-        "Deprecated: use propagationPolicy.",
-    ),
-    ("pretty", "string", "Indent the output."),
-    (
-        "propagationPolicy",
-        "string",
-        "What happens to dependents: Orphan, Background or Foreground.",
-    ),
-    (
-        "resourceVersion",
-        "string",
-        "Which version of the data a list or watch starts from.",
-    ),
-    (
-        "resourceVersionMatch",
-        "string",
-        "How resourceVersion applies to a list: Exact or NotOlderThan.",
-    ),
-    (
-        "sendInitialEvents",
-        "boolean",
-        "Start a watch with the current objects as ADDED events.",
-    ),
-    (
-        "timeoutSeconds",
-        "integer",
-        "End a list or watch after this many seconds.",
-    ),
-    ("watch", "boolean", "Stream changes instead of listing."),
-];
-
-/// The query parameters of each kind of operation, as upstream declares them.
-const LIST: &[&str] = &[
-    "allowWatchBookmarks",
-    "continue",
-    "fieldSelector",
-    "labelSelector",
-    "limit",
-    "resourceVersion",
-    "resourceVersionMatch",
-    "sendInitialEvents",
-    "timeoutSeconds",
-    "watch",
-];
-/// See [`LIST`].
-const WRITE: &[&str] = &["dryRun", "fieldManager", "fieldValidation"];
-/// See [`LIST`].
-const PATCH: &[&str] = &["dryRun", "fieldManager", "fieldValidation", "force"];
-/// See [`LIST`].
-const DELETE: &[&str] = &[
-    "dryRun",
-    "gracePeriodSeconds",
-    "ignoreStoreReadErrorWithClusterBreakingPotential",
-    "orphanDependents",
-    "propagationPolicy",
-];
-/// See [`LIST`].
-const DELETE_COLLECTION: &[&str] = &[
-    "continue",
-    "dryRun",
-    "fieldSelector",
-    "gracePeriodSeconds",
-    "ignoreStoreReadErrorWithClusterBreakingPotential",
-    "labelSelector",
-    "limit",
-    "orphanDependents",
-    "propagationPolicy",
-    "resourceVersion",
-    "resourceVersionMatch",
-    "sendInitialEvents",
-    "timeoutSeconds",
-];
 
 /// The `paths` of a document serving `resources`.
 pub(crate) fn paths(resources: &[&ServedResource]) -> Map<String, Value> {
@@ -462,61 +332,6 @@ fn add(
     let mut item = operations;
     item.insert("parameters".into(), Value::Array(parameters));
     paths.insert(url.to_owned(), Value::Object(item));
-}
-
-/// A `{name}` or `{namespace}` parameter.
-fn path_parameter(name: &str, description: &str) -> Value {
-    json!({
-        "name": name,
-        "in": "path",
-        "description": description,
-        "required": true,
-        "schema": { "type": "string", "uniqueItems": true },
-    })
-}
-
-/// The query parameters `names`, from [`QUERY_PARAMETERS`].
-fn query(names: &[&str]) -> Vec<Value> {
-    names
-        .iter()
-        .filter_map(|name| QUERY_PARAMETERS.iter().find(|(n, _, _)| n == name))
-        .map(|(name, kind, description)| {
-            json!({
-                "name": name,
-                "in": "query",
-                "description": description,
-                "schema": { "type": kind, "uniqueItems": true },
-            })
-        })
-        .collect()
-}
-
-/// The body of a create or replace: an object of the schema `name`.
-fn request_body(name: &str) -> Value {
-    json!({ "content": { "*/*": { "schema": schema_ref(name) } }, "required": true })
-}
-
-/// The optional body of a delete: DeleteOptions.
-fn delete_body() -> Value {
-    json!({ "content": { "*/*": { "schema": schema_ref(&delete_options_name()) } } })
-}
-
-/// Answers with the codes `codes`, each a JSON body of the schema `name`, and 401.
-fn responses(codes: &[&str], name: &str) -> Value {
-    let mut responses = Map::new();
-    for code in codes {
-        let description = match *code {
-            "201" => "Created",
-            "202" => "Accepted",
-            _ => "OK",
-        };
-        responses.insert(
-            (*code).to_owned(),
-            json!({ "description": description, "content": { "application/json": { "schema": schema_ref(name) } } }),
-        );
-    }
-    responses.insert("401".into(), json!({ "description": "Unauthorized" }));
-    Value::Object(responses)
 }
 
 /// The group part of operation ids: the group without `.k8s.io`, each word capitalized:

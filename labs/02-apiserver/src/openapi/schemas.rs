@@ -181,8 +181,14 @@ fn open_schema(group: &str, version: &str, kind: &str) -> Value {
         "description": format!("{kind} objects. This server has no schema for their fields."),
         "type": "object",
         "properties": {
-            "apiVersion": { "type": "string", "description": "The versioned schema of this object." },
-            "kind": { "type": "string", "description": "The REST resource this object represents." },
+            "apiVersion": {
+                "type": "string",
+                "description": "The versioned schema of this object.",
+            },
+            "kind": {
+                "type": "string",
+                "description": "The REST resource this object represents.",
+            },
             "metadata": {
                 "allOf": [schema_ref(&ObjectMeta::schema_name())],
                 "description": "Standard object's metadata.",
