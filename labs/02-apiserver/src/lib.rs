@@ -27,6 +27,13 @@
 //!   pipeline, optimistic concurrency, finalizers, `limit`/`continue`.
 //! - [`status`]: step 2. `Status` errors with the real reasons, codes and messages.
 //! - [`server`]: step 2. The router, start-up (system namespaces, kubeconfig) and `run`.
+
+//! - [`openapi`]: step 5's OpenAPI documents, which kubectl needs for `apply`, `edit`,
+//!   `create -f` and `explain`: [`openapi::index()`] (`/openapi/v3`),
+//!   [`openapi::group_version_document`] (one group-version's schemas and paths, generated with
+//!   k8s-openapi's schemars support) and [`openapi::v2_protobuf`] (kubectl 1.27/1.28).
+
+
 //! - [`selector`]: step 3. Label selectors (strings and `metav1.LabelSelector`), field
 //!   selectors and the fields each resource offers, and [`selector::ListFilter`], the filter of
 //!   list, watch and deletecollection. Start with `selector/mod.rs`, then `selector/label.rs`.
@@ -43,6 +50,7 @@
 //!   `patch/strategic.rs` is the strategic merge, `patch/merge_keys.rs` its table of merge keys.
 
 pub mod allocator;
+pub mod openapi;
 pub mod patch;
 pub mod registry;
 pub mod rest;

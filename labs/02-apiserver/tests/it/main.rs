@@ -6,8 +6,9 @@
 //! port for each test (where etcd is not installed, those tests say "not run: needs etcd").
 
 mod allocator;
-mod rest;
+mod openapi;
 mod patch;
+mod rest;
 mod selector;
 mod store;
 mod table;
