@@ -21,6 +21,10 @@
 //!   and delete with a revision check, watch from a revision, compaction), the embedded
 //!   [`store::mem::MemStore`] and [`store::etcd::EtcdStore`], and [`store::Backend`], which
 //!   holds either. Start with `store/mod.rs`, then `store/mem/state.rs`.
+//! - [`protobuf`]: step 5's protobuf request bodies. [`protobuf::decode`] turns the
+//!   `application/vnd.kubernetes.protobuf` body kubectl 1.32+ POSTs into the JSON object it
+//!   would have sent as JSON, by descriptors `build.rs` compiles from the upstream `.proto`
+//!   files in `proto/`. Start with `protobuf/mod.rs`, then `protobuf/envelope.rs`.
 //! - [`selector`]: step 3. Label selectors (strings and `metav1.LabelSelector`), field
 //!   selectors and the fields each resource offers, and [`selector::ListFilter`], the filter of
 //!   list, watch and deletecollection. Start with `selector/mod.rs`, then `selector/label.rs`.
@@ -28,6 +32,7 @@
 //!   `meta.k8s.io/v1` Table `kubectl get` prints, with the real printers' columns per kind;
 //!   `table/age.rs` renders ages, `table/pod.rs` the Pod STATUS.
 
+pub mod protobuf;
 pub mod selector;
 pub mod store;
 pub mod table;

@@ -5,6 +5,7 @@
 //! backends: the embedded store, and a real etcd that `labkit::Etcd` starts on a free loopback
 //! port for each test (where etcd is not installed, those tests say "not run: needs etcd").
 
+mod protobuf;
 mod selector;
 mod store;
 mod table;
