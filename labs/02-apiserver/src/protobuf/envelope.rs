@@ -46,6 +46,7 @@ pub(crate) struct Envelope {
     pub(crate) content_type: String,
 }
 
+// ANCHOR: open
 /// Reads the magic bytes and the `runtime.Unknown` after them.
 pub(crate) fn open(body: &[u8]) -> Result<Envelope, ProtobufError> {
     // BEGIN SOLUTION step-5: strip the magic "k8s\0" (else MissingMagic), then read runtime.Unknown's fields with Fields: 1 typeMeta (itself a message: 1 apiVersion, 2 kind), 2 raw, 3 contentEncoding, 4 contentType; skip unknown field numbers
@@ -75,6 +76,7 @@ pub(crate) fn open(body: &[u8]) -> Result<Envelope, ProtobufError> {
     Ok(envelope)
     // END SOLUTION
 }
+// ANCHOR_END: open
 
 /// One field's value, as the wire carries it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

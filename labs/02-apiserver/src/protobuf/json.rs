@@ -26,6 +26,7 @@ use super::{go_facts, special};
 #[error("{0}")]
 pub(crate) struct TranscodeError(pub(crate) String);
 
+// ANCHOR: message_to_json
 /// The JSON of one message.
 pub(crate) fn message_to_json(message: &DynamicMessage) -> Result<Value, TranscodeError> {
     if let Some(json) = special::to_json(message)? {
@@ -55,7 +56,9 @@ pub(crate) fn message_to_json(message: &DynamicMessage) -> Result<Value, Transco
     }
     Ok(Value::Object(object))
 }
+// ANCHOR_END: message_to_json
 
+// ANCHOR: on_json
 /// Whether Go's JSON writes `field` of the message named `message`, given the `value` that was
 /// on the wire.
 ///
@@ -84,6 +87,7 @@ pub(crate) fn on_json(message: &str, field: &FieldDescriptor, value: &ProtoValue
     }
     // END SOLUTION
 }
+// ANCHOR_END: on_json
 
 /// The JSON of one field value (a list or a map item, or a whole field).
 fn value_to_json(value: &ProtoValue) -> Result<Value, TranscodeError> {

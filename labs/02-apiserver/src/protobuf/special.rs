@@ -33,6 +33,7 @@ const FIELDS_V1: &str = "k8s.io.apimachinery.pkg.apis.meta.v1.FieldsV1";
 /// `intstr.Type` value that means "the string form" (`intstr.String`); 0 is `intstr.Int`.
 const INTSTR_STRING: i64 = 1;
 
+// ANCHOR: to_json
 /// The JSON of `message` if it is one of the special types, `None` for an ordinary message.
 pub(crate) fn to_json(message: &DynamicMessage) -> Result<Option<Value>, TranscodeError> {
     // BEGIN SOLUTION step-5: match the message's full name: Time -> null if no field is set, else RFC 3339 of the seconds; MicroTime -> the same with 6 fraction digits; Duration -> go_duration; IntOrString -> strVal when type is 1, else intVal; Quantity -> its string; RawExtension/FieldsV1 -> the raw bytes parsed as JSON (null when empty); anything else -> None
@@ -56,6 +57,7 @@ pub(crate) fn to_json(message: &DynamicMessage) -> Result<Option<Value>, Transco
     Ok(Some(json))
     // END SOLUTION
 }
+// ANCHOR_END: to_json
 
 /// Whether the message had no field at all on the wire.
 fn is_empty(message: &DynamicMessage) -> bool {
