@@ -15,6 +15,10 @@
 //!   Go cannot tell 0 from absent anyway, so keeping it never changes the object's meaning.
 //!   (Empty strings go the other way; see `json::on_json`.)
 //!
+//! A third fact is left out on purpose: fields *without* `omitempty`, which Go's JSON writes
+//! even when empty (`"token":""`, `"audiences":null` in a TokenRequest). Their empty values
+//! are left out like any other, which the server reads the same way.
+//!
 //! Both lists come from the Go types of Kubernetes 1.33 (`k8s.io/api/*/types.go`,
 //! `k8s.io/apimachinery/pkg/apis/meta/v1/types.go`). [`ZERO_OMITTED`] covers the objects that
 //! `kubectl create` sends and the workload, Service and Pod types under them; a zero of a plain
@@ -213,6 +217,7 @@ pub(crate) fn proto_package(api_version: &str) -> Option<&'static str> {
     Some(match api_version {
         "v1" => "k8s.io.api.core.v1",
         "apps/v1" => "k8s.io.api.apps.v1",
+        "authentication.k8s.io/v1" => "k8s.io.api.authentication.v1",
         "batch/v1" => "k8s.io.api.batch.v1",
         "coordination.k8s.io/v1" => "k8s.io.api.coordination.v1",
         "discovery.k8s.io/v1" => "k8s.io.api.discovery.v1",

@@ -30,6 +30,11 @@
 //! - `go_facts`: what the `.proto` files do not say but Go's JSON depends on: which fields are
 //!   embedded structs (inlined in JSON), and which are plain (non-pointer) values whose zero Go
 //!   leaves out.
+//!
+//! The server has descriptors for the `v1` objects of the core group and of `apps`,
+//! `authentication.k8s.io`, `batch`, `coordination.k8s.io`, `discovery.k8s.io`,
+//! `networking.k8s.io`, `policy`, `rbac.authorization.k8s.io` and `scheduling.k8s.io`: every
+//! kind `kubectl create` makes. Any other kind is [`ProtobufError::UnsupportedKind`].
 
 mod envelope;
 mod go_facts;

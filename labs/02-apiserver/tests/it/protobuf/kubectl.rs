@@ -123,3 +123,31 @@ fn step5_create_poddisruptionbudget_keeps_required_zeros() {
 fn step5_create_priorityclass_decodes_to_kubectl_json() {
     assert_same_as_json("priorityclass");
 }
+
+#[test]
+fn step5_create_clusterrolebinding_decodes_to_kubectl_json() {
+    assert_same_as_json("clusterrolebinding");
+}
+
+#[test]
+fn step5_create_rolebinding_decodes_to_kubectl_json() {
+    assert_same_as_json("rolebinding");
+}
+
+#[test]
+fn step5_create_token_decodes_to_kubectl_json_without_its_empty_fields() {
+    // TokenRequest has fields without omitempty, which Go's JSON writes even when empty
+    // (`"audiences":null`, `"token":""`); the wire cannot tell them from omitempty ones, so
+    // they are left out, which means the same to the server.
+    let from_protobuf = decoded("token.kubectl-1.33.pb");
+    let mut json: Value = serde_json::from_slice(&fixture("token.kubectl-1.31.json")).unwrap();
+    assert_eq!(json["spec"]["audiences"], Value::Null);
+    assert_eq!(json["status"]["token"], "");
+    json["spec"].as_object_mut().unwrap().remove("audiences");
+    json["spec"]
+        .as_object_mut()
+        .unwrap()
+        .remove("boundObjectRef");
+    json["status"].as_object_mut().unwrap().remove("token");
+    assert_eq!(from_protobuf, json);
+}
