@@ -92,7 +92,8 @@ pub enum ProtobufError {
 /// `application/json`, with `apiVersion` and `kind` set from the envelope.
 ///
 /// ```
-/// // `kubectl create namespace lab`, as kubectl 1.33 sends it.
+/// // `kubectl create namespace lab`, shortened: kubectl 1.33 also sends the empty fields
+/// // (`generateName: ""`, `spec {}`, ...).
 /// let body = b"k8s\0\x0a\x0f\x0a\x02v1\x12\x09Namespace\x12\x07\x0a\x05\x0a\x03lab";
 /// let object = lab_02::protobuf::decode(body).unwrap();
 /// assert_eq!(object["kind"], "Namespace");
@@ -123,11 +124,8 @@ pub fn decode(body: &[u8]) -> Result<Value, ProtobufError> {
         // Only the special types are not objects, and no top-level kind is one of them.
         other => return Err(malformed(format!("decoded to {other}, not an object"))),
     };
-    object.insert(
-        "apiVersion".into(),
-        Value::String(envelope.api_version.clone()),
-    );
-    object.insert("kind".into(), Value::String(envelope.kind.clone()));
+    object.insert("apiVersion".into(), Value::String(envelope.api_version));
+    object.insert("kind".into(), Value::String(envelope.kind));
     Ok(Value::Object(object))
 }
 

@@ -71,3 +71,23 @@ fn step5_controller_revision_raw_extension_is_embedded_json() {
     });
     assert_eq!(decoded("handmade/controllerrevision.pb"), expected);
 }
+
+#[test]
+fn step5_decoded_pod_reads_as_a_typed_pod() {
+    use k8s_openapi::api::core::v1::Pod;
+    use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+
+    let pod: Pod = serde_json::from_value(decoded("handmade/pod.pb")).expect("a Pod");
+    let spec = pod.spec.expect("a spec");
+    let volume = &spec.volumes.expect("volumes")[0];
+    assert_eq!(
+        volume.config_map.as_ref().map(|c| c.name.as_str()),
+        Some("settings")
+    );
+    let probe = spec.containers[0].liveness_probe.as_ref().expect("a probe");
+    let port = probe.http_get.as_ref().map(|get| &get.port);
+    assert_eq!(port, Some(&IntOrString::String("http".into())));
+    assert_eq!(spec.termination_grace_period_seconds, Some(0));
+    assert_eq!(spec.automount_service_account_token, Some(false));
+    assert_eq!(spec.host_network, None);
+}
