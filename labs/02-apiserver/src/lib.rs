@@ -27,12 +27,10 @@
 //!   pipeline, optimistic concurrency, finalizers, `limit`/`continue`.
 //! - [`status`]: step 2. `Status` errors with the real reasons, codes and messages.
 //! - [`server`]: step 2. The router, start-up (system namespaces, kubeconfig) and `run`.
-
 //! - [`openapi`]: step 5's OpenAPI documents, which kubectl needs for `apply`, `edit`,
 //!   `create -f` and `explain`: [`openapi::index()`] (`/openapi/v3`),
 //!   [`openapi::group_version_document`] (one group-version's schemas and paths, generated with
 //!   k8s-openapi's schemars support) and [`openapi::v2_protobuf`] (kubectl 1.27/1.28).
-
 
 //! - [`selector`]: step 3. Label selectors (strings and `metav1.LabelSelector`), field
 //!   selectors and the fields each resource offers, and [`selector::ListFilter`], the filter of
@@ -48,10 +46,15 @@
 //! - [`patch`]: step 5's PATCH bodies. [`patch::apply_patch`] applies a JSON patch, a merge
 //!   patch, a strategic merge patch or a (simplified) server-side apply to an object;
 //!   `patch/strategic.rs` is the strategic merge, `patch/merge_keys.rs` its table of merge keys.
+//! - [`protobuf`]: step 5's protobuf request bodies. [`protobuf::decode`] turns the
+//!   `application/vnd.kubernetes.protobuf` body kubectl 1.32+ POSTs into the JSON object it
+//!   would have sent as JSON, by descriptors `build.rs` compiles from the upstream `.proto`
+//!   files in `proto/`. Start with `protobuf/mod.rs`, then `protobuf/envelope.rs`.
 
 pub mod allocator;
 pub mod openapi;
 pub mod patch;
+pub mod protobuf;
 pub mod registry;
 pub mod rest;
 pub mod selector;

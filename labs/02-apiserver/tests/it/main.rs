@@ -8,6 +8,7 @@
 mod allocator;
 mod openapi;
 mod patch;
+mod protobuf;
 mod rest;
 mod selector;
 mod store;
