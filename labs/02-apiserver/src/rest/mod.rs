@@ -35,6 +35,7 @@ mod object;
 mod paging;
 mod path;
 mod query;
+pub mod services;
 mod write;
 
 use std::sync::Arc;
@@ -46,6 +47,7 @@ use axum::response::{IntoResponse, Response};
 use labkit::Clock;
 use serde_json::Value;
 
+use crate::allocator::{DEFAULT_NODE_PORTS, DEFAULT_SERVICE_CIDR, IpRange, PortRange};
 use crate::registry::Verb;
 use crate::status::Status;
 use crate::store::Backend;
@@ -53,13 +55,15 @@ use crate::store::Backend;
 pub use admission::{admit, default_object};
 pub use path::Target;
 
-/// What every request handler needs: the store and the clock.
+/// What every request handler needs: the store, the clock and the Service allocators.
 #[derive(Clone)]
 pub struct ApiState {
     /// Where the objects live.
     pub store: Backend,
     /// The wall clock for `creationTimestamp` and `deletionTimestamp` (a `FakeClock` in tests).
     pub clock: Arc<dyn Clock>,
+    /// Cluster IPs and node ports for Services (step 6), kept in the same store.
+    pub services: Arc<services::ServiceAllocators>,
 }
 
 impl std::fmt::Debug for ApiState {
@@ -71,12 +75,30 @@ impl std::fmt::Debug for ApiState {
 }
 
 impl ApiState {
-    /// A state over `store`, with the system clock.
+    /// A state over `store`, with the system clock and the default Service ranges
+    /// ([`crate::allocator::DEFAULT_SERVICE_CIDR`], [`crate::allocator::DEFAULT_NODE_PORTS`]).
     pub fn new(store: Backend) -> Self {
+        let ips = IpRange::parse(DEFAULT_SERVICE_CIDR).expect("the default service range parses");
+        let ports = PortRange::parse(DEFAULT_NODE_PORTS).expect("the default node ports parse");
         ApiState {
+            services: services::ServiceAllocators::new(store.clone(), ips, ports),
             store,
             clock: Arc::new(labkit::SystemClock),
         }
+    }
+
+    /// The same state with another clock (a `FakeClock` in tests).
+    #[must_use]
+    pub fn with_clock(self, clock: Arc<dyn Clock>) -> Self {
+        ApiState { clock, ..self }
+    }
+
+    /// The same state with other Service ranges (`--service-cluster-ip-range`,
+    /// `--service-node-port-range`).
+    #[must_use]
+    pub fn with_service_ranges(self, ips: IpRange, ports: PortRange) -> Self {
+        let services = services::ServiceAllocators::new(self.store.clone(), ips, ports);
+        ApiState { services, ..self }
     }
 }
 
