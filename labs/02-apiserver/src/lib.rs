@@ -33,7 +33,6 @@
 //!   [`openapi::group_version_document`] (one group-version's schemas and paths, generated with
 //!   k8s-openapi's schemars support) and [`openapi::v2_protobuf`] (kubectl 1.27/1.28).
 
-
 //! - [`selector`]: step 3. Label selectors (strings and `metav1.LabelSelector`), field
 //!   selectors and the fields each resource offers, and [`selector::ListFilter`], the filter of
 //!   list, watch and deletecollection. Start with `selector/mod.rs`, then `selector/label.rs`.
@@ -48,8 +47,12 @@
 //! - [`patch`]: step 5's PATCH bodies. [`patch::apply_patch`] applies a JSON patch, a merge
 //!   patch, a strategic merge patch or a (simplified) server-side apply to an object;
 //!   `patch/strategic.rs` is the strategic merge, `patch/merge_keys.rs` its table of merge keys.
+//! - [`node_proxy`]: step 7. `pods/log` and `pods/exec`, proxied to the kubelet of the pod's
+//!   node: [`node_proxy::locate`] (pod, container, node, kubelet address), the log stream, and
+//!   the exec WebSocket relay (`node_proxy/exec.rs`).
 
 pub mod allocator;
+pub mod node_proxy;
 pub mod openapi;
 pub mod patch;
 pub mod registry;
