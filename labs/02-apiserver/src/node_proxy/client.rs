@@ -25,10 +25,9 @@ pub(crate) const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// may then take forever; the headers come at once).
 pub(crate) const RESPONSE_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Opens a TCP connection to the kubelet. `url` is only for the message, which reads as Go's
-/// HTTP client's: `Get "http://10.0.0.11:10250/containerLogs/...": dial tcp 10.0.0.11:10250:
-/// connect: connection refused`.
-async fn dial(kubelet: &KubeletAddress, url: &str) -> Result<TcpStream, Status> {
+/// Opens a TCP connection to the kubelet; the error reads as Go's dialer's
+/// (`dial tcp 10.0.0.11:10250: connect: connection refused`), for the caller to put in context.
+async fn dial(kubelet: &KubeletAddress) -> Result<TcpStream, String> {
     let address = kubelet.to_string();
     let connected = timeout(
         CONNECT_TIMEOUT,
@@ -37,23 +36,20 @@ async fn dial(kubelet: &KubeletAddress, url: &str) -> Result<TcpStream, Status> 
     .await;
     match connected {
         Ok(Ok(stream)) => Ok(stream),
-        Ok(Err(error)) => Err(unreachable(format!(
-            "Get \"{url}\": dial tcp {address}: connect: {error}"
-        ))),
-        Err(_) => Err(unreachable(format!(
-            "Get \"{url}\": dial tcp {address}: i/o timeout"
-        ))),
+        Ok(Err(error)) => Err(format!("dial tcp {address}: connect: {error}")),
+        Err(_) => Err(format!("dial tcp {address}: i/o timeout")),
     }
 }
 
-/// `GET http://<kubelet><path>`: the response with its body still streaming.
+/// `GET http://<kubelet><path>`: the response with its body still streaming. Errors read as
+/// kube-apiserver's: `Get "http://10.0.0.11:10250/containerLogs/...": dial tcp ...`.
 pub(crate) async fn get(
     kubelet: &KubeletAddress,
     path: &str,
 ) -> Result<hyper::Response<Incoming>, Status> {
     let url = format!("http://{kubelet}{path}");
-    let stream = dial(kubelet, &url).await?;
     let failed = |error: &dyn std::fmt::Display| unreachable(format!("Get \"{url}\": {error}"));
+    let stream = dial(kubelet).await.map_err(|error| failed(&error))?;
     let (mut sender, connection) =
         hyper::client::conn::http1::handshake::<_, Empty<Bytes>>(TokioIo::new(stream))
             .await
@@ -78,17 +74,16 @@ pub(crate) async fn get(
 }
 
 /// Opens a WebSocket to `ws://<kubelet><path>` offering exactly `protocol`, and checks the
-/// kubelet chose it.
+/// kubelet chose it. Errors read as kube-apiserver's: `error dialing backend: dial tcp ...`.
 pub(crate) async fn websocket(
     kubelet: &KubeletAddress,
     path: &str,
     protocol: &HeaderValue,
 ) -> Result<WebSocketStream<TcpStream>, Status> {
     let url = format!("ws://{kubelet}{path}");
-    let failed = |error: &dyn std::fmt::Display| {
-        unreachable(format!("error dialing backend: {url}: {error}"))
-    };
-    let stream = dial(kubelet, &url).await?;
+    let failed =
+        |error: &dyn std::fmt::Display| unreachable(format!("error dialing backend: {error}"));
+    let stream = dial(kubelet).await.map_err(|error| failed(&error))?;
     let mut request = url
         .as_str()
         .into_client_request()
