@@ -36,8 +36,23 @@ async fn dial(kubelet: &KubeletAddress) -> Result<TcpStream, String> {
     .await;
     match connected {
         Ok(Ok(stream)) => Ok(stream),
-        Ok(Err(error)) => Err(format!("dial tcp {address}: connect: {error}")),
+        Ok(Err(error)) => Err(format!("dial tcp {address}: connect: {}", go_style(&error))),
         Err(_) => Err(format!("dial tcp {address}: i/o timeout")),
+    }
+}
+
+/// An operating-system error as Go prints it: `connection refused`, not Rust's
+/// `Connection refused (os error 111)`.
+fn go_style(error: &std::io::Error) -> String {
+    let text = error.to_string();
+    let text = match text.find(" (os error") {
+        Some(end) => text[..end].to_string(),
+        None => text,
+    };
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => text,
     }
 }
 
