@@ -20,6 +20,7 @@ use tokio::sync::oneshot;
 
 mod errors;
 mod exec;
+mod kubectl;
 mod logs;
 pub(crate) mod stub;
 
