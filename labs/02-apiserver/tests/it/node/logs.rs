@@ -81,3 +81,28 @@ async fn step7_logs_follow_streams_lines_as_the_kubelet_writes_them() {
         ["/containerLogs/default/web/app?follow=true&tailLines=1"]
     );
 }
+
+#[tokio::test]
+async fn step7_logs_follow_lets_go_of_the_kubelet_when_the_client_leaves() {
+    let mut cluster = Cluster::start().await;
+    cluster.put_pod("web", Some(NODE), &["app"]).await;
+    let follow = cluster.stub.follow.take().unwrap();
+    let (code, _, mut body) = cluster.get(&log_url("web", "?follow=true")).await;
+    assert_eq!(code, 200);
+    follow.send("one\n".into()).unwrap();
+    let first = within(body.frame()).await.unwrap().unwrap();
+    assert_eq!(first.into_data().unwrap(), "one\n");
+    // kubectl logs -f is stopped with Ctrl-C: its connection closes.
+    drop(body);
+    // The server notices at its next write and drops its side, which closes the kubelet's
+    // stream (the stub's receiver goes away). Poll: keep the container writing meanwhile.
+    let deadline = tokio::time::Instant::now() + super::DEADLINE;
+    while !follow.is_closed() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the kubelet stream is still open after the client left"
+        );
+        let _ = follow.send("more\n".into());
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+}
