@@ -26,7 +26,6 @@ use axum::http::{HeaderMap, HeaderValue};
 use axum::response::Response;
 use futures_util::{SinkExt, StreamExt};
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
-use serde_json::json;
 use tokio::net::TcpStream;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message as KubeletMessage;
@@ -169,9 +168,7 @@ async fn session(
         Err(status) => {
             tracing::debug!(%status, "exec: kubelet unreachable");
             let mut message = vec![STATUS_CHANNEL];
-            let mut body = status.to_json();
-            body["metadata"] = json!({});
-            message.extend_from_slice(body.to_string().as_bytes());
+            message.extend_from_slice(status.to_json().to_string().as_bytes());
             let _ = client.send(Message::Binary(message.into())).await;
             let _ = client.send(close_normally()).await;
         }

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use crate::registry::{self, Resource};
 use crate::rest::ApiState;
-use crate::status::{Status, StatusDetails};
+use crate::status::Status;
 use crate::store::{Store, registry_key};
 
 /// The kubelet's port when the Node does not say (`--port` of the kubelet, 10250).
@@ -208,7 +208,7 @@ pub(crate) fn unreachable(message: String) -> Status {
         code: 500,
         reason: "",
         message,
-        details: None::<Box<StatusDetails>>,
+        details: None,
         continue_token: None,
     }
 }

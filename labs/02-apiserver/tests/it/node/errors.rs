@@ -107,3 +107,21 @@ fn step7_kubelet_address_prefers_the_internal_ip_and_defaults_the_port() {
     assert_eq!(refused.code, 500);
     assert!(refused.message.contains("node-3"), "{}", refused.message);
 }
+
+#[tokio::test]
+async fn step7_logs_refuse_a_negative_tail_before_asking_the_kubelet() {
+    let cluster = Cluster::start().await;
+    cluster.put_pod("web", Some(NODE), &["app"]).await;
+    let message = cluster
+        .get_status(&log_url("web", "?tailLines=-1"), 400, "BadRequest")
+        .await;
+    assert_eq!(
+        message,
+        "tailLines: Invalid value: -1: must be greater than or equal to 0"
+    );
+    let message = cluster
+        .get_status(&log_url("web", "?tailLines=ten"), 400, "BadRequest")
+        .await;
+    assert!(message.contains("tailLines"), "{message}");
+    assert!(cluster.stub.requests().is_empty());
+}
