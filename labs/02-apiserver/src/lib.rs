@@ -50,8 +50,12 @@
 //!   `application/vnd.kubernetes.protobuf` body kubectl 1.32+ POSTs into the JSON object it
 //!   would have sent as JSON, by descriptors `build.rs` compiles from the upstream `.proto`
 //!   files in `proto/`. Start with `protobuf/mod.rs`, then `protobuf/envelope.rs`.
+//! - [`node_proxy`]: step 7. `pods/log` and `pods/exec`, proxied to the kubelet of the pod's
+//!   node: [`node_proxy::locate`] (pod, container, node, kubelet address), the log stream, and
+//!   the exec WebSocket relay (`node_proxy/exec.rs`).
 
 pub mod allocator;
+pub mod node_proxy;
 pub mod openapi;
 pub mod patch;
 pub mod protobuf;

@@ -122,6 +122,13 @@ pub async fn handle(State(state): State<ApiState>, request: Request) -> Response
 async fn dispatch(state: &ApiState, request: Request) -> Result<Response, Status> {
     let (parts, body) = request.into_parts();
     let target = path::parse(parts.uri.path())?;
+    // Step 7: `log` and `exec` are answered by the kubelet of the pod's node.
+    if target
+        .subresource
+        .is_some_and(|sub| matches!(sub.name, "log" | "exec"))
+    {
+        return crate::node_proxy::serve(state, &target, parts).await;
+    }
     let query = query::Query::parse(parts.uri.query().unwrap_or(""));
     let resource = target.resource;
     let verb = match (&parts.method, &target.name) {
