@@ -33,7 +33,6 @@
 //!   [`openapi::group_version_document`] (one group-version's schemas and paths, generated with
 //!   k8s-openapi's schemars support) and [`openapi::v2_protobuf`] (kubectl 1.27/1.28).
 
-
 //! - [`selector`]: step 3. Label selectors (strings and `metav1.LabelSelector`), field
 //!   selectors and the fields each resource offers, and [`selector::ListFilter`], the filter of
 //!   list, watch and deletecollection. Start with `selector/mod.rs`, then `selector/label.rs`.

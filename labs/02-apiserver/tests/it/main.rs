@@ -13,3 +13,4 @@ mod selector;
 mod store;
 mod table;
 mod validation;
+mod watch;

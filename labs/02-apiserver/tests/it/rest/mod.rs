@@ -83,8 +83,8 @@ impl Api {
     pub(crate) async fn on(store: Backend) -> Api {
         let clock = FakeClock::default();
         let state = ApiState {
-            store: store.clone(),
             clock: Arc::new(clock.clone()),
+            ..ApiState::new(store.clone())
         };
         lab_02::server::bootstrap(&state).await.unwrap();
         Api {
