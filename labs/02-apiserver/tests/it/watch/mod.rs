@@ -219,12 +219,14 @@ impl Events {
 
 /// A ConfigMap named `name` with `labels`.
 pub(crate) fn configmap(name: &str, labels: Value) -> Value {
-    json!({
+    let mut object = json!({
         "apiVersion": "v1",
         "kind": "ConfigMap",
-        "metadata": {"name": name, "labels": labels},
+        "metadata": {"name": name},
         "data": {"key": "value"}
-    })
+    });
+    object["metadata"]["labels"] = labels;
+    object
 }
 
 /// `metadata.resourceVersion` of an object, as a number.
