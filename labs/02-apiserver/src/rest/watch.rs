@@ -34,32 +34,29 @@
 //! closes unresponsive watchers. Writers and other watchers never wait for it.
 
 mod events;
+mod request;
+mod stream;
 
-use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::http::header::{ACCEPT, CACHE_CONTROL, CONTENT_TYPE};
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use bytes::Bytes;
-use k8s_openapi::jiff::Timestamp;
-use labkit::Clock;
 use serde_json::Value;
 use tokio::sync::{mpsc, watch as signal};
 use tokio::time::Instant;
 use tokio_stream::wrappers::ReceiverStream;
 
-use self::events::{Encoder, EventType, Shape, Translator};
-use super::filter::Filter;
+use self::events::{Encoder, Translator};
+use self::request::{Start, WatchRequest};
+use self::stream::{EventStream, Outbox};
 use super::path::Target;
 use super::query::Query;
 use super::{ApiState, codec};
-use crate::registry::Resource;
-use crate::status::{Status, StatusCause};
+use crate::status::Status;
 use crate::store::{self, ListOptions, Store, registry_prefix};
-use crate::table::IncludeObject;
 
 /// How often a watch with `allowWatchBookmarks=true` gets a BOOKMARK when nothing else
 /// happens: kube-apiserver's watch cache sends one about every minute.
@@ -119,115 +116,6 @@ impl Shutdown {
         // An error means the sender is gone, which means the server is gone: stop as well.
         let _ = receiver.wait_for(|stopping| *stopping).await;
     }
-}
-
-/// Where a watch starts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Start {
-    /// `resourceVersion` unset or `0`: the current objects first, then the changes.
-    Current,
-    /// `resourceVersion=N`: the changes after revision N.
-    After(i64),
-}
-
-/// What a watch request asks for.
-#[derive(Debug, Clone)]
-struct WatchRequest {
-    start: Start,
-    filter: Filter,
-    bookmarks: bool,
-    timeout: Option<Duration>,
-    shape: Shape,
-}
-
-impl WatchRequest {
-    /// From the query parameters and the `Accept` header; the refusals of upstream's
-    /// `ValidateListOptions` for a watch.
-    fn parse(
-        resource: &'static Resource,
-        query: &Query,
-        headers: &HeaderMap,
-    ) -> Result<Self, Status> {
-        let filter = Filter::from_query(resource, query)?;
-        if let Some(matching) = query.non_empty("resourceVersionMatch") {
-            return Err(invalid_options(
-                matching,
-                "resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided",
-            ));
-        }
-        let start = match query.non_empty("resourceVersion") {
-            None | Some("0") => Start::Current,
-            Some(text) => match text.parse::<i64>() {
-                Ok(revision) if revision > 0 => Start::After(revision),
-                _ => {
-                    return Err(Status::bad_request(format!(
-                        "invalid resourceVersion \"{text}\": not a number"
-                    )));
-                }
-            },
-        };
-        let timeout = match query.non_empty("timeoutSeconds") {
-            None => None,
-            Some(text) => match text.parse::<i64>() {
-                Ok(seconds) if seconds > 0 => u64::try_from(seconds).ok().map(Duration::from_secs),
-                Ok(_) => None,
-                Err(_) => {
-                    return Err(Status::bad_request(format!(
-                        "invalid timeoutSeconds \"{text}\": not a number"
-                    )));
-                }
-            },
-        };
-        let shape = if asks_for_table(headers) {
-            let include = IncludeObject::from_query(query.get("includeObject"))
-                .map_err(|error| Status::bad_request(error.to_string()))?;
-            Shape::Table(include)
-        } else {
-            Shape::Object
-        };
-        Ok(WatchRequest {
-            start,
-            filter,
-            bookmarks: query.flag("allowWatchBookmarks"),
-            timeout,
-            shape,
-        })
-    }
-}
-
-/// The 422 of a forbidden `ListOptions` combination, worded as upstream.
-fn invalid_options(value: &str, why: &str) -> Status {
-    let cause = StatusCause {
-        reason: "FieldValueForbidden".into(),
-        message: format!("Forbidden: {why}"),
-        field: "resourceVersionMatch".into(),
-    };
-    let mut status = Status::bad_request(String::new());
-    status.code = 422;
-    status.reason = "Invalid";
-    status.message =
-        format!("ListOptions.meta.k8s.io \"\" is invalid: resourceVersionMatch: Forbidden: {why}");
-    status.details = Some(Box::new(crate::status::StatusDetails {
-        group: "meta.k8s.io".into(),
-        kind: "ListOptions".into(),
-        causes: vec![cause],
-        ..Default::default()
-    }));
-    tracing::debug!(value, "resourceVersionMatch refused for a watch");
-    status
-}
-
-/// True when the `Accept` header asks for `meta.k8s.io` Tables (`as=Table;g=meta.k8s.io`).
-fn asks_for_table(headers: &HeaderMap) -> bool {
-    headers
-        .get_all(ACCEPT)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(','))
-        .any(|media_type| {
-            let params: Vec<&str> = media_type.split(';').map(str::trim).collect();
-            params.contains(&"as=Table") && params.contains(&"g=meta.k8s.io")
-        })
 }
 
 /// `GET <collection>?watch=true`: answers 200 at once, then streams events until the client
@@ -370,151 +258,3 @@ fn next_bookmark(now: Instant, interval: Duration, deadline: Option<Instant>) ->
     // END SOLUTION
 }
 // ANCHOR_END: next_bookmark
-
-/// Where a watch's lines go: the channel the response body reads, given up when the client
-/// has gone, the deadline has passed or the server is stopping.
-struct Outbox {
-    sender: mpsc::Sender<Result<Bytes, Infallible>>,
-    deadline: Option<Instant>,
-    stopping: signal::Receiver<bool>,
-}
-
-impl Outbox {
-    /// Sends one line, waiting while the client is slow; false when the stream must end.
-    async fn send(&self, line: Bytes) -> bool {
-        tokio::select! {
-            sent = self.sender.send(Ok(line)) => sent.is_ok(),
-            () = sleep_until(self.deadline) => false,
-            () = Shutdown::wait(self.stopping.clone()) => false,
-        }
-    }
-}
-
-/// Sleeps until `at`, or forever when there is no `at`.
-async fn sleep_until(at: Option<Instant>) {
-    match at {
-        Some(at) => tokio::time::sleep_until(at).await,
-        None => std::future::pending().await,
-    }
-}
-
-/// One watch response, from its opening to its end (a task of its own).
-struct EventStream {
-    translator: Translator,
-    encoder: Encoder,
-    clock: Arc<dyn Clock>,
-    outbox: Outbox,
-    /// `Some` when the client allowed bookmarks.
-    bookmark_interval: Option<Duration>,
-}
-
-impl EventStream {
-    /// The time Table ages are computed at.
-    fn now(&self) -> Timestamp {
-        let seconds = self
-            .clock
-            .wall()
-            .duration_since(std::time::SystemTime::UNIX_EPOCH)
-            .map_or(0, |since| since.as_secs());
-        i64::try_from(seconds)
-            .ok()
-            .and_then(|seconds| Timestamp::from_second(seconds).ok())
-            .unwrap_or(Timestamp::UNIX_EPOCH)
-    }
-
-    /// Encodes and sends one event; false when the stream must end.
-    async fn send(&self, kind: EventType, object: &Value) -> bool {
-        match self.encoder.line(kind, object, self.now()) {
-            Ok(line) => self.outbox.send(line).await,
-            Err(status) => {
-                tracing::warn!(message = status.message, "watch event could not be encoded");
-                let error = self
-                    .encoder
-                    .line(EventType::Error, &status.to_json(), self.now());
-                if let Ok(line) = error {
-                    self.outbox.send(line).await;
-                }
-                false
-            }
-        }
-    }
-
-    /// Streams until the end; dropping `self` then closes the response and the store watch.
-    async fn run(self, opening: Opening) {
-        let (initial, mut changes, mut revision) = match opening {
-            Opening::Stream {
-                initial,
-                changes,
-                revision,
-            } => (initial, changes, revision),
-            Opening::Expired(status) => {
-                self.send(EventType::Error, &status.to_json()).await;
-                return;
-            }
-        };
-        for object in &initial {
-            if !self.send(EventType::Added, object).await {
-                return;
-            }
-        }
-        let deadline = self.outbox.deadline;
-        let interval = self.bookmark_interval;
-        let mut bookmark_at =
-            interval.and_then(|interval| next_bookmark(Instant::now(), interval, deadline));
-        loop {
-            tokio::select! {
-                () = sleep_until(deadline) => return,
-                () = Shutdown::wait(self.outbox.stopping.clone()) => return,
-                () = self.outbox.sender.closed() => return,
-                () = sleep_until(bookmark_at) => {
-                    let bookmark = self.encoder.bookmark(revision);
-                    if !self.send(EventType::Bookmark, &bookmark).await {
-                        return;
-                    }
-                    bookmark_at = interval
-                        .and_then(|interval| next_bookmark(Instant::now(), interval, deadline));
-                }
-                change = changes.recv() => {
-                    let change = match change {
-                        None => return,
-                        Some(Ok(change)) => change,
-                        Some(Err(error)) => return self.end_with(error).await,
-                    };
-                    // Every change moves the stream on, even one this watcher does not see:
-                    // a bookmark then lets the client resume after it.
-                    revision = change.revision();
-                    let event = match self.translator.translate(&change) {
-                        Ok(event) => event,
-                        Err(status) => {
-                            self.send(EventType::Error, &status.to_json()).await;
-                            return;
-                        }
-                    };
-                    if let Some((kind, object)) = event
-                        && !self.send(kind, &object).await
-                    {
-                        return;
-                    }
-                }
-            }
-        }
-    }
-
-    /// The store ended the watch: a slow watcher's response just ends (the client watches
-    /// again from the last version it saw); lost history is an ERROR 410; anything else an
-    /// ERROR with the store's status.
-    async fn end_with(&self, error: store::Error) {
-        let status = match error {
-            store::Error::WatcherTooSlow { buffer } => {
-                tracing::debug!(buffer, "closing a watch that fell behind");
-                return;
-            }
-            store::Error::Compacted {
-                requested,
-                compacted_revision,
-            } => too_old(requested, compacted_revision),
-            other => Status::from_store(other, self.translator.resource, ""),
-        };
-        self.send(EventType::Error, &status.to_json()).await;
-    }
-}

@@ -162,8 +162,9 @@ impl Encoder {
                 table
             }
         };
-        let mut line = json!({"type": kind.as_str(), "object": object}).to_string();
-        line.push('\n');
+        // Written by hand rather than through a JSON map, which would sort `object` before
+        // `type`: clients do not care, people reading `curl -N` output do.
+        let line = format!("{{\"type\":\"{}\",\"object\":{object}}}\n", kind.as_str());
         Ok(Bytes::from(line))
     }
 
