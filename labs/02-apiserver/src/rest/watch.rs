@@ -25,7 +25,8 @@
 //! - `timeoutSeconds=N`: the response ends cleanly after N seconds (informers then watch again).
 //!   Without it the stream stays open: `kubectl get -w` exits when it ends.
 //! - `Accept: application/json;as=Table;v=v1;g=meta.k8s.io` (`kubectl get -w`): each object is a
-//!   one-row Table, as a list would print it (`includeObject` as for lists).
+//!   one-row Table, as a list would print it (`includeObject` as for lists); only the first
+//!   one carries `columnDefinitions`, as upstream.
 //!
 //! Each request gets its own store watch (the store does the fan-out) and its own task that
 //! writes the lines into a small channel, from which the response body reads. A client that
@@ -138,10 +139,7 @@ pub(crate) async fn watch(
     let (sender, receiver) = mpsc::channel(LINES_IN_FLIGHT);
     let stream = EventStream {
         translator,
-        encoder: Encoder {
-            resource,
-            shape: request.shape,
-        },
+        encoder: Encoder::new(resource, request.shape),
         clock: state.clock.clone(),
         outbox: Outbox {
             sender,

@@ -9,6 +9,8 @@
 //! from the object before and after the write, which both backends hand over (`prev` of
 //! [`store::Event`]; etcd's `prev_kv`).
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use bytes::Bytes;
 use k8s_openapi::jiff::Timestamp;
 use serde_json::{Value, json};
@@ -126,15 +128,27 @@ pub(crate) enum Shape {
 }
 
 /// Writes events as the lines of a watch response.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) struct Encoder {
     /// The watched resource (its kind for bookmarks, its printer for Tables).
-    pub(crate) resource: &'static Resource,
+    resource: &'static Resource,
     /// Objects or Tables.
-    pub(crate) shape: Shape,
+    shape: Shape,
+    /// True once a Table with `columnDefinitions` has been sent: as upstream, only the first
+    /// Table of a watch carries them (kubectl prints the header once and keeps its columns).
+    columns_sent: AtomicBool,
 }
 
 impl Encoder {
+    /// An encoder for a watch of `resource`.
+    pub(crate) fn new(resource: &'static Resource, shape: Shape) -> Self {
+        Encoder {
+            resource,
+            shape,
+            columns_sent: AtomicBool::new(false),
+        }
+    }
+
     /// One event as its line: `{"type":"ADDED","object":{...}}` and a newline. `now` is the
     /// time Table ages are computed at.
     pub(crate) fn line(
@@ -159,6 +173,9 @@ impl Encoder {
                 table["metadata"] = json!({
                     "resourceVersion": codec::meta_str(object, "resourceVersion"),
                 });
+                if self.columns_sent.swap(true, Ordering::Relaxed) {
+                    table["columnDefinitions"] = json!([]);
+                }
                 table
             }
         };

@@ -126,4 +126,6 @@ async fn step4_a_table_watch_sends_one_row_tables() {
     assert_eq!(event["type"], "DELETED", "{event}");
     assert_eq!(event["object"]["kind"], "Table");
     assert_eq!(event["object"]["rows"][0]["cells"][0], "web");
+    // Only the first Table of a watch carries the columns, as upstream: kubectl keeps them.
+    assert_eq!(event["object"]["columnDefinitions"], json!([]));
 }
