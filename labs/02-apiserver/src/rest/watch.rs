@@ -16,7 +16,8 @@
 //!   (read at one revision), then every change after that revision; `N` (the version a list
 //!   returned) sends only the changes after `N`. A version older than the store's compaction
 //!   gets one ERROR event with a `410 Expired` Status, and the stream ends: the client lists
-//!   again. `resourceVersionMatch` is refused (422), as upstream without `sendInitialEvents`.
+//!   again. `resourceVersionMatch` and `sendInitialEvents` are refused (422), as by a server
+//!   without the WatchList feature.
 //! - `labelSelector`, `fieldSelector`: as for a list, with the transition rule of
 //!   [`events::Translator::translate`].
 //! - `allowWatchBookmarks=true`: a BOOKMARK at least every [`WatchSettings::bookmark_interval`]

@@ -46,11 +46,9 @@ impl WatchRequest {
         headers: &HeaderMap,
     ) -> Result<Self, Status> {
         let filter = Filter::from_query(resource, query)?;
-        if let Some(matching) = query.non_empty("resourceVersionMatch") {
-            return Err(invalid_options(
-                matching,
-                "resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided",
-            ));
+        let causes = option_errors(query);
+        if !causes.is_empty() {
+            return Err(invalid_options(causes));
         }
         let start = match query.non_empty("resourceVersion") {
             None | Some("0") => Start::Current,
@@ -92,25 +90,73 @@ impl WatchRequest {
     }
 }
 
-/// The 422 of a forbidden `ListOptions` combination, worded as upstream.
-fn invalid_options(value: &str, why: &str) -> Status {
-    let cause = StatusCause {
+/// The errors upstream's `ValidateListOptions` finds in a watch's `resourceVersionMatch` and
+/// `sendInitialEvents`, in its order. This server answers as one with the `WatchList` feature
+/// off: `sendInitialEvents` is refused (client-go then lists and watches), and
+/// `resourceVersionMatch`, which only means something with it, is refused too.
+fn option_errors(query: &Query) -> Vec<StatusCause> {
+    const NOT_OLDER_THAN: &str = "NotOlderThan";
+    let forbidden = |field: &str, why: &str| StatusCause {
         reason: "FieldValueForbidden".into(),
         message: format!("Forbidden: {why}"),
-        field: "resourceVersionMatch".into(),
+        field: field.into(),
+    };
+    let send_initial_events = query.non_empty("sendInitialEvents").is_some();
+    let matching = query.non_empty("resourceVersionMatch").unwrap_or("");
+    let mut causes = Vec::new();
+    if send_initial_events {
+        if matching != NOT_OLDER_THAN {
+            causes.push(forbidden(
+                "resourceVersionMatch",
+                "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan",
+            ));
+        }
+        causes.push(forbidden(
+            "sendInitialEvents",
+            "sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled",
+        ));
+    }
+    if !matching.is_empty() {
+        if !send_initial_events {
+            causes.push(forbidden(
+                "resourceVersionMatch",
+                "resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided",
+            ));
+        }
+        if matching != NOT_OLDER_THAN {
+            causes.push(StatusCause {
+                reason: "FieldValueNotSupported".into(),
+                message: format!(
+                    "Unsupported value: \"{matching}\": supported values: \"{NOT_OLDER_THAN}\""
+                ),
+                field: "resourceVersionMatch".into(),
+            });
+        }
+    }
+    causes
+}
+
+/// The 422 Invalid of refused `ListOptions`: `ListOptions.meta.k8s.io "" is invalid: <field>:
+/// <message>`, several causes in brackets, as upstream.
+fn invalid_options(causes: Vec<StatusCause>) -> Status {
+    let listed: Vec<String> = causes
+        .iter()
+        .map(|cause| format!("{}: {}", cause.field, cause.message))
+        .collect();
+    let listed = match listed.as_slice() {
+        [one] => one.clone(),
+        many => format!("[{}]", many.join(", ")),
     };
     let mut status = Status::bad_request(String::new());
     status.code = 422;
     status.reason = "Invalid";
-    status.message =
-        format!("ListOptions.meta.k8s.io \"\" is invalid: resourceVersionMatch: Forbidden: {why}");
+    status.message = format!("ListOptions.meta.k8s.io \"\" is invalid: {listed}");
     status.details = Some(Box::new(StatusDetails {
         group: "meta.k8s.io".into(),
         kind: "ListOptions".into(),
-        causes: vec![cause],
+        causes,
         ..Default::default()
     }));
-    tracing::debug!(value, "resourceVersionMatch refused for a watch");
     status
 }
 

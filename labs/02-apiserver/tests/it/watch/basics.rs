@@ -131,7 +131,7 @@ async fn step4_a_compacted_version_is_one_error_event_410_then_the_end() {
 }
 
 #[tokio::test]
-async fn step4_resource_version_match_is_refused_for_watch() {
+async fn step4_resource_version_match_and_send_initial_events_are_refused_for_watch() {
     let api = WatchApi::embedded().await;
     let (code, status) = api
         .call(
@@ -145,6 +145,19 @@ async fn step4_resource_version_match_is_refused_for_watch() {
     assert_eq!(
         status["message"],
         "ListOptions.meta.k8s.io \"\" is invalid: resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided"
+    );
+    // This server has no WatchList (streaming lists): clients fall back to list and watch.
+    let (code, status) = api
+        .call(
+            "GET",
+            &format!("{CONFIGMAPS}?watch=true&sendInitialEvents=true&allowWatchBookmarks=true"),
+            None,
+        )
+        .await;
+    assert_eq!(code, 422, "{status}");
+    assert_eq!(
+        status["message"],
+        "ListOptions.meta.k8s.io \"\" is invalid: [resourceVersionMatch: Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan, sendInitialEvents: Forbidden: sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled]"
     );
     let (code, status) = api
         .call(
