@@ -23,8 +23,9 @@
 //!   holds either. Start with `store/mod.rs`, then `store/mem/state.rs`.
 //! - [`registry`]: step 2. The table of served resources (group, version, kind, names, scope,
 //!   verbs, subresources), the single source of truth for REST and discovery.
-//! - [`rest`]: step 2 (paging: step 3). The verbs over the store: URL parsing, the object
-//!   pipeline, optimistic concurrency, finalizers, `limit`/`continue`.
+//! - [`rest`]: step 2 (paging: step 3, watch: step 4). The verbs over the store: URL parsing,
+//!   the object pipeline, optimistic concurrency, finalizers, `limit`/`continue`, and
+//!   `?watch=true` streams (`rest/watch.rs`).
 //! - [`status`]: step 2. `Status` errors with the real reasons, codes and messages.
 //! - [`server`]: step 2. The router, start-up (system namespaces, kubeconfig) and `run`.
 //! - [`openapi`]: step 5's OpenAPI documents, which kubectl needs for `apply`, `edit`,

@@ -252,6 +252,13 @@ impl Server {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServerError> {
         tracing::info!(addr = %self.addr, "serving");
+        // Watch responses never end by themselves: tell them to, or the graceful shutdown
+        // would wait for them forever.
+        let watches = self.state.watch.shutdown.clone();
+        let shutdown = async move {
+            shutdown.await;
+            watches.begin();
+        };
         axum::serve(self.listener, router(self.state))
             .with_graceful_shutdown(shutdown)
             .await

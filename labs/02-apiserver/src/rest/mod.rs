@@ -20,6 +20,7 @@
 //!   admission hook (`admission::admit`);
 //! - `delete`: delete and deletecollection, with finalizers;
 //! - `list`: get and list, with paging (`paging`: `limit` and `continue`);
+//! - `watch`: `?watch=true`, the streams of change events (step 4);
 //! - `body`: reading a request body (JSON or YAML, size limit, unknown fields).
 //!
 //! Objects are stored as JSON under `store::registry_key(...)`, without their
@@ -36,6 +37,7 @@ mod paging;
 mod path;
 mod query;
 pub mod services;
+mod watch;
 mod write;
 
 use std::sync::Arc;
@@ -54,6 +56,7 @@ use crate::store::Backend;
 
 pub use admission::{admit, default_object};
 pub use path::Target;
+pub use watch::{DEFAULT_BOOKMARK_INTERVAL, Shutdown, WatchSettings};
 
 /// What every request handler needs: the store, the clock and the Service allocators.
 #[derive(Clone)]
@@ -64,6 +67,8 @@ pub struct ApiState {
     pub clock: Arc<dyn Clock>,
     /// Cluster IPs and node ports for Services (step 6), kept in the same store.
     pub services: Arc<services::ServiceAllocators>,
+    /// Watch responses: the bookmark interval and the server's shutdown signal (step 4).
+    pub watch: WatchSettings,
 }
 
 impl std::fmt::Debug for ApiState {
@@ -84,6 +89,7 @@ impl ApiState {
             services: services::ServiceAllocators::new(store.clone(), ips, ports),
             store,
             clock: Arc::new(labkit::SystemClock),
+            watch: WatchSettings::default(),
         }
     }
 
@@ -171,9 +177,9 @@ async fn dispatch(state: &ApiState, request: Request) -> Result<Response, Status
         (Verb::DeleteCollection, _) => {
             delete::delete_collection(state, &target, &query, request).await
         }
-        // Watch is step 4; patch and the scale, binding, log and exec subresources are steps
-        // 5 and 7. Until then a subresource URL is not found, and patch is not allowed.
-        (Verb::Watch, _) => Err(Status::bad_request("watch is not supported yet (step 4)")),
+        (Verb::Watch, _) => watch::watch(state, &target, &query, &parts.headers).await,
+        // Patch and the scale, binding, log and exec subresources are steps 5 and 7. Until
+        // then a subresource URL is not found, and patch is not allowed.
         (_, Some(_)) => Err(Status::no_such_path()),
         _ => Err(Status::method_not_allowed(resource, verb.as_str())),
     }

@@ -15,3 +15,4 @@ mod selector;
 mod store;
 mod table;
 mod validation;
+mod watch;
