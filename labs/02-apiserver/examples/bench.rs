@@ -43,11 +43,15 @@ fn print(rows: &mut [Row]) {
     println!("| --- | --- | --- | --- | --- | --- |");
     for row in rows {
         row.latencies.sort();
+        let per_second = if row.per_second.is_finite() {
+            format!("{:.0}", row.per_second)
+        } else {
+            "-".to_owned()
+        };
         println!(
-            "| {} | {} | {:.0} | {:.2} ms | {:.2} ms |",
+            "| {} | {} | {per_second} | {:.2} ms | {:.2} ms |",
             row.what,
             row.clients,
-            row.per_second,
             percentile(&row.latencies, 0.5).as_secs_f64() * 1e3,
             percentile(&row.latencies, 0.99).as_secs_f64() * 1e3,
         );
@@ -63,13 +67,20 @@ impl Client {
     async fn connect(addr: SocketAddr) -> anyhow::Result<Self> {
         let stream = TcpStream::connect(addr).await?;
         stream.set_nodelay(true)?;
-        let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+        let (sender, connection) =
+            hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
         tokio::spawn(connection);
         Ok(Self { sender })
     }
 
     /// Sends a request and reads the whole answer; fails on a status other than `expected`.
-    async fn call(&mut self, method: &str, path: &str, body: Option<String>, expected: u16) -> anyhow::Result<Bytes> {
+    async fn call(
+        &mut self,
+        method: &str,
+        path: &str,
+        body: Option<String>,
+        expected: u16,
+    ) -> anyhow::Result<Bytes> {
         let request = Request::builder()
             .method(method)
             .uri(path)
@@ -81,14 +92,23 @@ impl Client {
         let status = response.status().as_u16();
         let bytes = response.into_body().collect().await?.to_bytes();
         if status != expected {
-            bail!("{method} {path}: {status} {}", String::from_utf8_lossy(&bytes));
+            bail!(
+                "{method} {path}: {status} {}",
+                String::from_utf8_lossy(&bytes)
+            );
         }
         Ok(bytes)
     }
 }
 
 /// Runs `total` calls of `request(n)` split over `clients` connections; one row.
-async fn measure<F>(addr: SocketAddr, what: &str, clients: usize, total: usize, request: F) -> anyhow::Result<Row>
+async fn measure<F>(
+    addr: SocketAddr,
+    what: &str,
+    clients: usize,
+    total: usize,
+    request: F,
+) -> anyhow::Result<Row>
 where
     F: Fn(usize) -> (&'static str, String, Option<String>, u16) + Send + Sync + 'static,
 {
@@ -122,13 +142,20 @@ where
 }
 
 fn configmap(n: usize, prefix: &str) -> String {
-    format!(r#"{{"apiVersion":"v1","kind":"ConfigMap","metadata":{{"name":"{prefix}-{n}"}},"data":{{"n":"{n}"}}}}"#)
+    format!(
+        r#"{{"apiVersion":"v1","kind":"ConfigMap","metadata":{{"name":"{prefix}-{n}"}},"data":{{"n":"{n}"}}}}"#
+    )
 }
 
 const CONFIGMAPS: &str = "/api/v1/namespaces/default/configmaps";
 
 /// The API server rows on one store.
-async fn apiserver_rows(store_name: &str, store: Backend, requests: usize, rows: &mut Vec<Row>) -> anyhow::Result<()> {
+async fn apiserver_rows(
+    store_name: &str,
+    store: Backend,
+    requests: usize,
+    rows: &mut Vec<Row>,
+) -> anyhow::Result<()> {
     let config = Config {
         listen: "127.0.0.1:0".parse()?,
         ..Config::default()
@@ -142,13 +169,33 @@ async fn apiserver_rows(store_name: &str, store: Backend, requests: usize, rows:
     for clients in [1, 64] {
         let prefix = format!("c{clients}");
         let what = format!("{store_name} | create");
-        rows.push(measure(addr, &what, clients, requests, move |n| ("POST", CONFIGMAPS.to_owned(), Some(configmap(n, &prefix)), 201)).await?);
+        rows.push(
+            measure(addr, &what, clients, requests, move |n| {
+                (
+                    "POST",
+                    CONFIGMAPS.to_owned(),
+                    Some(configmap(n, &prefix)),
+                    201,
+                )
+            })
+            .await?,
+        );
         let prefix = format!("c{clients}");
         let what = format!("{store_name} | get");
-        rows.push(measure(addr, &what, clients, requests, move |n| ("GET", format!("{CONFIGMAPS}/{prefix}-{n}"), None, 200)).await?);
+        rows.push(
+            measure(addr, &what, clients, requests, move |n| {
+                ("GET", format!("{CONFIGMAPS}/{prefix}-{n}"), None, 200)
+            })
+            .await?,
+        );
     }
     let what = format!("{store_name} | list 100 (limit=100)");
-    rows.push(measure(addr, &what, 8, requests / 10, |_| ("GET", format!("{CONFIGMAPS}?limit=100"), None, 200)).await?);
+    rows.push(
+        measure(addr, &what, 8, requests / 10, |_| {
+            ("GET", format!("{CONFIGMAPS}?limit=100"), None, 200)
+        })
+        .await?,
+    );
     let _ = stop.send(());
     serving.await??;
     Ok(())
@@ -209,7 +256,10 @@ async fn watch_row(watchers: usize, rows: &mut Vec<Row>) -> anyhow::Result<()> {
     let mut setup = Client::connect(addr).await?;
     let list = setup.call("GET", CONFIGMAPS, None, 200).await?;
     let list: serde_json::Value = serde_json::from_slice(&list)?;
-    let rv = list["metadata"]["resourceVersion"].as_str().context("a list has a resourceVersion")?.to_owned();
+    let rv = list["metadata"]["resourceVersion"]
+        .as_str()
+        .context("a list has a resourceVersion")?
+        .to_owned();
     let (ready_tx, mut ready_rx) = tokio::sync::mpsc::channel(watchers);
     let mut tasks = Vec::new();
     for _ in 0..watchers {
@@ -217,10 +267,17 @@ async fn watch_row(watchers: usize, rows: &mut Vec<Row>) -> anyhow::Result<()> {
         let ready = ready_tx.clone();
         tasks.push(tokio::spawn(async move {
             let mut client = Client::connect(addr).await?;
-            let request = Request::builder().uri(path).header("host", "bench").body(Full::new(Bytes::new()))?;
+            let request = Request::builder()
+                .uri(path)
+                .header("host", "bench")
+                .body(Full::new(Bytes::new()))?;
             client.sender.ready().await?;
             let response = client.sender.send_request(request).await?;
-            anyhow::ensure!(response.status() == 200, "watch answered {}", response.status());
+            anyhow::ensure!(
+                response.status() == 200,
+                "watch answered {}",
+                response.status()
+            );
             ready.send(()).await?;
             let mut body = response.into_body();
             // The first data frame is the event (one JSON line).
@@ -236,7 +293,9 @@ async fn watch_row(watchers: usize, rows: &mut Vec<Row>) -> anyhow::Result<()> {
         ready_rx.recv().await.context("a watcher failed to start")?;
     }
     let created = Instant::now();
-    setup.call("POST", CONFIGMAPS, Some(configmap(0, "watched")), 201).await?;
+    setup
+        .call("POST", CONFIGMAPS, Some(configmap(0, "watched")), 201)
+        .await?;
     let mut latencies = Vec::new();
     for task in tasks {
         latencies.push(task.await??.saturating_duration_since(created));
@@ -254,7 +313,11 @@ async fn watch_row(watchers: usize, rows: &mut Vec<Row>) -> anyhow::Result<()> {
 
 fn flag(args: &[String], name: &str, default: usize) -> anyhow::Result<usize> {
     match args.iter().position(|a| a == name) {
-        Some(i) => args.get(i + 1).context("a number after the flag")?.parse().context("a number"),
+        Some(i) => args
+            .get(i + 1)
+            .context("a number after the flag")?
+            .parse()
+            .context("a number"),
         None => Ok(default),
     }
 }
