@@ -96,7 +96,11 @@ enum Cmd {
         no_check: bool,
     },
     /// Prove the reference passes, stripped labs compile, stripped steps fail (instructors, CI).
-    CheckLabs,
+    CheckLabs {
+        /// Also strip each region of a multi-region step on its own (one build per region).
+        #[arg(long)]
+        each_region: bool,
+    },
     /// Run everything CI runs: bootstrap, fmt, clippy, doc, tidy, tests, check-labs, the book.
     Test,
     /// Check for the system parts the kit needs and install the missing ones.
@@ -143,7 +147,7 @@ fn run(command: Cmd) -> Result<bool> {
         Cmd::ExportStudent { dir, no_check } => {
             export::export(&root, &dir, !no_check).map(|()| true)
         }
-        Cmd::CheckLabs => check_labs::check_labs(&root).map(|()| true),
+        Cmd::CheckLabs { each_region } => check_labs::check_labs(&root, each_region).map(|()| true),
         Cmd::Test => pipeline::test(&root).map(|()| true),
         Cmd::Bootstrap => bootstrap::ensure_system_parts(false).map(|()| true),
         Cmd::Book => pipeline::book(&root).map(|()| true),

@@ -67,7 +67,10 @@ pub(crate) fn test(root: &Path) -> Result<()> {
             "test",
             Box::new(|| run(root, cargo, &["test", "--workspace", "--no-fail-fast"])),
         ),
-        ("check-labs", Box::new(|| check_labs::check_labs(root))),
+        (
+            "check-labs",
+            Box::new(|| check_labs::check_labs(root, false)),
+        ),
         (
             "book",
             Box::new(|| {

@@ -17,7 +17,9 @@ use crate::bootstrap;
 /// `cargo xtask bench apiserver`; `runs` is the number of requests per row.
 pub(super) fn bench(root: &Path, runs: usize) -> Result<()> {
     bootstrap::ensure_programs(&[("etcd", "etcd-server")])?;
-    eprintln!("bench apiserver: building and running lab-02's benchmark (release), {runs} requests per row");
+    eprintln!(
+        "bench apiserver: building and running lab-02's benchmark (release), {runs} requests per row"
+    );
     crate::process::run(Command::new(env!("CARGO")).current_dir(root).args([
         "run",
         "--release",
