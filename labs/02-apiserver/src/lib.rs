@@ -6,7 +6,7 @@
 //!
 //! The steps:
 //!
-//! 1. **Storage**: one trait, two backends (written).
+//! 1. **Storage**: one trait, two backends.
 //! 2. **Objects and REST**: the resource registry, CRUD, `Status` errors, defaulting and
 //!    validation.
 //! 3. **Queries**: label and field selectors, paging.

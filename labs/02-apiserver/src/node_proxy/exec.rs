@@ -183,6 +183,7 @@ fn close_normally() -> Message {
     }))
 }
 
+// ANCHOR: relay
 /// Relays messages between kubectl and the kubelet until either side closes: data messages
 /// both ways unchanged; a close (or a broken connection) on one side closes the other.
 pub(crate) async fn relay(mut client: WebSocket, mut kubelet: WebSocketStream<TcpStream>) {
@@ -229,3 +230,4 @@ pub(crate) async fn relay(mut client: WebSocket, mut kubelet: WebSocketStream<Tc
     }
     // END SOLUTION
 }
+// ANCHOR_END: relay

@@ -104,6 +104,7 @@ pub fn default_container(pod: &Value, requested: Option<&str>) -> Result<String,
     // END SOLUTION
 }
 
+// ANCHOR: kubelet_address
 /// The kubelet of a Node: the first address of `status.addresses` by type preference, and
 /// `status.daemonEndpoints.kubeletEndpoint.Port` (10250 when absent or 0).
 ///
@@ -145,6 +146,7 @@ pub fn kubelet_address(node: &Value) -> Result<KubeletAddress, Status> {
     })
     // END SOLUTION
 }
+// ANCHOR_END: kubelet_address
 
 /// Finds where `container` (or the default container) of the pod `namespace/pod` runs: reads
 /// the Pod (404 when missing), picks the container, requires `spec.nodeName` (400 `pod web does
