@@ -134,10 +134,16 @@ impl Status {
     /// 422 Invalid: `Deployment.apps "web" is invalid: spec.replicas: Invalid value: ...`.
     /// The message lists the causes (in brackets when there are several), as upstream.
     pub fn invalid(resource: &Resource, name: &str, causes: Vec<StatusCause>) -> Self {
-        let kind = if resource.group.is_empty() {
-            resource.kind.to_string()
+        Status::invalid_kind(resource.group, resource.kind, name, causes)
+    }
+
+    /// 422 Invalid about an object of `group`/`kind` that is not necessarily a served resource
+    /// (`ListOptions.meta.k8s.io "" is invalid: ...` for refused watch options).
+    pub fn invalid_kind(group: &str, kind: &str, name: &str, causes: Vec<StatusCause>) -> Self {
+        let qualified = if group.is_empty() {
+            kind.to_string()
         } else {
-            format!("{}.{}", resource.kind, resource.group)
+            format!("{kind}.{group}")
         };
         let listed: Vec<String> = causes
             .iter()
@@ -150,12 +156,12 @@ impl Status {
         let mut status = Status::new(
             422,
             "Invalid",
-            format!("{kind} \"{name}\" is invalid: {listed}"),
+            format!("{qualified} \"{name}\" is invalid: {listed}"),
         );
         status.details = Some(Box::new(StatusDetails {
             name: name.to_string(),
-            group: resource.group.to_string(),
-            kind: resource.kind.to_string(),
+            group: group.to_string(),
+            kind: kind.to_string(),
             causes,
             retry_after_seconds: None,
         }));

@@ -30,9 +30,10 @@ use tokio::net::TcpStream;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message as KubeletMessage;
 
+use super::client;
 use super::kubelet::{ContainerLocation, KubeletAddress, locate};
-use super::{Params, client};
 use crate::rest::ApiState;
+use crate::rest::Query;
 use crate::status::Status;
 
 /// The WebSocket subprotocols of exec this server relays, the preferred first.
@@ -60,9 +61,9 @@ pub struct ExecOptions {
 
 impl ExecOptions {
     /// Reads the options from the query string.
-    pub fn from_params(params: &Params) -> Self {
+    pub fn from_params(params: &Query) -> Self {
         ExecOptions {
-            container: params.get("container").map(str::to_string),
+            container: params.non_empty("container").map(str::to_string),
             command: params.all("command").map(str::to_string).collect(),
             stdin: params.flag("stdin"),
             stdout: params.flag("stdout"),
@@ -126,7 +127,7 @@ pub(crate) async fn serve(
     state: &ApiState,
     namespace: &str,
     pod: &str,
-    params: &Params,
+    params: &Query,
     mut parts: Parts,
 ) -> Result<Response, Status> {
     let options = ExecOptions::from_params(params);

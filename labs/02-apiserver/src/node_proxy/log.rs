@@ -7,9 +7,10 @@ use axum::response::{IntoResponse, Response};
 use http_body_util::BodyExt;
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 
+use super::client;
 use super::kubelet::{ContainerLocation, locate, unreachable};
-use super::{Params, client};
 use crate::rest::ApiState;
+use crate::rest::Query;
 use crate::status::Status;
 
 /// The most of a kubelet's error body we put in a message.
@@ -38,14 +39,14 @@ pub struct LogOptions {
 
 impl LogOptions {
     /// Reads and checks the options; 400 with upstream's words when one is out of range.
-    pub fn from_params(params: &Params) -> Result<Self, Status> {
+    pub fn from_params(params: &Query) -> Result<Self, Status> {
         let options = LogOptions {
-            container: params.get("container").map(str::to_string),
+            container: params.non_empty("container").map(str::to_string),
             follow: params.flag("follow"),
             previous: params.flag("previous"),
             timestamps: params.flag("timestamps"),
             since_seconds: params.integer("sinceSeconds")?,
-            since_time: params.get("sinceTime").map(str::to_string),
+            since_time: params.non_empty("sinceTime").map(str::to_string),
             tail_lines: params.integer("tailLines")?,
             limit_bytes: params.integer("limitBytes")?,
         };
@@ -127,7 +128,7 @@ pub(crate) async fn proxy(
     state: &ApiState,
     namespace: &str,
     pod: &str,
-    params: &Params,
+    params: &Query,
 ) -> Result<Response, Status> {
     let options = LogOptions::from_params(params)?;
     let location = locate(state, namespace, pod, options.container.as_deref()).await?;

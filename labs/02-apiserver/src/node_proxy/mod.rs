@@ -31,9 +31,8 @@ mod log;
 use axum::http::Method;
 use axum::http::request::Parts;
 use axum::response::Response;
-use percent_encoding::percent_decode_str;
 
-use crate::rest::{ApiState, Target};
+use crate::rest::{ApiState, Query, Target};
 use crate::status::Status;
 
 pub use exec::{EXEC_PROTOCOLS, ExecOptions, spdy_refusal};
@@ -57,7 +56,7 @@ pub(crate) async fn serve(
     else {
         return Err(Status::no_such_path());
     };
-    let params = Params::parse(parts.uri.query().unwrap_or(""));
+    let params = Query::parse(parts.uri.query().unwrap_or(""));
     match subresource.name {
         "log" if parts.method == Method::GET => log::proxy(state, namespace, pod, &params).await,
         "log" => Err(Status::method_not_allowed(resource, &verb(&parts.method))),
@@ -77,67 +76,5 @@ fn verb(method: &Method) -> String {
         Method::PATCH => "patch".to_string(),
         Method::DELETE => "delete".to_string(),
         _ => method.as_str().to_lowercase(),
-    }
-}
-
-/// The query parameters of a request, every value kept: exec repeats `command` once per
-/// argument (`?command=ls&command=-l`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Params {
-    pairs: Vec<(String, String)>,
-}
-
-impl Params {
-    /// Splits a raw query string on `&` and `=`, decoding `+` and `%XX` as Go's
-    /// `url.ParseQuery` does.
-    pub fn parse(raw: &str) -> Self {
-        let decode = |text: &str| {
-            percent_decode_str(&text.replace('+', " "))
-                .decode_utf8_lossy()
-                .into_owned()
-        };
-        let pairs = raw
-            .split('&')
-            .filter(|pair| !pair.is_empty())
-            .map(|pair| match pair.split_once('=') {
-                Some((name, value)) => (decode(name), decode(value)),
-                None => (decode(pair), String::new()),
-            })
-            .collect();
-        Params { pairs }
-    }
-
-    /// The first non-empty value of `name`.
-    pub fn get(&self, name: &str) -> Option<&str> {
-        self.all(name).find(|value| !value.is_empty())
-    }
-
-    /// Every value of `name`, in order.
-    pub fn all<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a str> + use<'a> {
-        let name = name.to_string();
-        self.pairs
-            .iter()
-            .filter(move |(key, _)| *key == name)
-            .map(|(_, value)| value.as_str())
-    }
-
-    /// True when `name` is `true` (or `1`, `t`, ...), as Go's `strconv.ParseBool` reads it.
-    pub fn flag(&self, name: &str) -> bool {
-        matches!(
-            self.get(name),
-            Some("true" | "1" | "True" | "TRUE" | "t" | "T")
-        )
-    }
-
-    /// The integer value of `name`, if given; 400 when it is not a number.
-    pub fn integer(&self, name: &str) -> Result<Option<i64>, Status> {
-        let Some(text) = self.get(name) else {
-            return Ok(None);
-        };
-        text.parse().map(Some).map_err(|_| {
-            Status::bad_request(format!(
-                "invalid value for {name}: \"{text}\" is not an integer"
-            ))
-        })
     }
 }

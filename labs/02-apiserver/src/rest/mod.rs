@@ -56,6 +56,7 @@ use crate::store::Backend;
 
 pub use admission::{admit, default_object};
 pub use path::Target;
+pub use query::Query;
 pub use watch::{DEFAULT_BOOKMARK_INTERVAL, Shutdown, WatchSettings};
 
 /// What every request handler needs: the store, the clock and the Service allocators.

@@ -10,7 +10,7 @@ use super::events::Shape;
 use crate::registry::Resource;
 use crate::rest::filter::Filter;
 use crate::rest::query::Query;
-use crate::status::{Status, StatusCause, StatusDetails};
+use crate::status::{Status, StatusCause};
 use crate::table::IncludeObject;
 
 /// Where a watch starts.
@@ -139,25 +139,7 @@ fn option_errors(query: &Query) -> Vec<StatusCause> {
 /// The 422 Invalid of refused `ListOptions`: `ListOptions.meta.k8s.io "" is invalid: <field>:
 /// <message>`, several causes in brackets, as upstream.
 fn invalid_options(causes: Vec<StatusCause>) -> Status {
-    let listed: Vec<String> = causes
-        .iter()
-        .map(|cause| format!("{}: {}", cause.field, cause.message))
-        .collect();
-    let listed = match listed.as_slice() {
-        [one] => one.clone(),
-        many => format!("[{}]", many.join(", ")),
-    };
-    let mut status = Status::bad_request(String::new());
-    status.code = 422;
-    status.reason = "Invalid";
-    status.message = format!("ListOptions.meta.k8s.io \"\" is invalid: {listed}");
-    status.details = Some(Box::new(StatusDetails {
-        group: "meta.k8s.io".into(),
-        kind: "ListOptions".into(),
-        causes,
-        ..Default::default()
-    }));
-    status
+    Status::invalid_kind("meta.k8s.io", "ListOptions", "", causes)
 }
 
 /// True when the `Accept` header asks for `meta.k8s.io` Tables (`as=Table;g=meta.k8s.io`).

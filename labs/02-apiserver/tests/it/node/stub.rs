@@ -20,7 +20,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::Uri;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use lab_02::node_proxy::Params;
+use lab_02::rest::Query;
 use serde_json::json;
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
@@ -80,7 +80,7 @@ async fn logs(
     RawQuery(query): RawQuery,
 ) -> Response {
     record(&state, &uri);
-    let params = Params::parse(query.as_deref().unwrap_or(""));
+    let params = Query::parse(query.as_deref().unwrap_or(""));
     if params.flag("follow") {
         let Some(receiver) = state.follow.lock().unwrap().take() else {
             return (axum::http::StatusCode::CONFLICT, "one follow per stub").into_response();
@@ -108,7 +108,7 @@ async fn exec(
     upgrade: WebSocketUpgrade,
 ) -> Response {
     record(&state, &uri);
-    let params = Params::parse(query.as_deref().unwrap_or(""));
+    let params = Query::parse(query.as_deref().unwrap_or(""));
     let command: Vec<String> = params.all("command").map(str::to_string).collect();
     upgrade
         .protocols(["v5.channel.k8s.io"])
