@@ -2,9 +2,9 @@
 //! keeps them when it is updated, and gives them back when it is deleted.
 //!
 //! kube-apiserver does this in the Service's own storage code, around the generic object
-//! pipeline, and so do we: [`allocate`] runs on create after validation and before the write
-//! (and is undone with [`release`] if the write fails), [`keep_allocations`] on update, and
-//! [`released`] once a Service is gone.
+//! pipeline, and so do we: `allocate` runs on create after validation and before the write
+//! (and is undone with `release` if the write fails), `keep_allocations` on update, and
+//! `released` once a Service is gone.
 
 use std::net::Ipv4Addr;
 use std::sync::Arc;
