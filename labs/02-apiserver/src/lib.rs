@@ -27,6 +27,8 @@
 //!   pipeline, optimistic concurrency, finalizers, `limit`/`continue`.
 //! - [`status`]: step 2. `Status` errors with the real reasons, codes and messages.
 //! - [`server`]: step 2. The router, start-up (system namespaces, kubeconfig) and `run`.
+//! - [`discovery`]: step 5. `/version`, `/api`, `/apis`, the resource lists (legacy and
+//!   aggregated, from the registry) and the routes that serve them with the OpenAPI documents.
 
 //! - [`openapi`]: step 5's OpenAPI documents, which kubectl needs for `apply`, `edit`,
 //!   `create -f` and `explain`: [`openapi::index()`] (`/openapi/v3`),
@@ -50,6 +52,7 @@
 //!   `patch/strategic.rs` is the strategic merge, `patch/merge_keys.rs` its table of merge keys.
 
 pub mod allocator;
+pub mod discovery;
 pub mod openapi;
 pub mod patch;
 pub mod registry;

@@ -16,6 +16,7 @@ use axum::routing::any;
 use serde_json::json;
 use tokio::net::TcpListener;
 
+use crate::discovery;
 use crate::registry;
 use crate::rest::{self, ApiState};
 use crate::status::Status;
@@ -80,13 +81,13 @@ pub enum ServerError {
 }
 
 // ANCHOR: router
-/// Every route of the API server. Later steps add theirs here: discovery (`/api`, `/apis`,
-/// `/api/v1`, `/apis/<group>/<version>`), `/version`, OpenAPI; watch is a query parameter of
-/// the list URLs, handled inside `rest`.
+/// Every route of the API server: discovery, `/version`, health and OpenAPI
+/// ([`discovery::handlers::routes`]), then every resource URL (`rest::handle`); watch is a
+/// query parameter of the list URLs, handled inside `rest`.
 pub fn router(state: ApiState) -> Router {
-    Router::new()
-        .route("/api/{*path}", any(rest::handle))
-        .route("/apis/{*path}", any(rest::handle))
+    discovery::handlers::routes(Router::new())
+        .route("/api/{*path}", any(discovery::handlers::api_or_resource))
+        .route("/apis/{*path}", any(discovery::handlers::api_or_resource))
         .fallback(no_such_path)
         .with_state(state)
 }
