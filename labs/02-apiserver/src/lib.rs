@@ -29,12 +29,13 @@
 //! - [`server`]: step 2. The router, start-up (system namespaces, kubeconfig) and `run`.
 //! - [`discovery`]: step 5. `/version`, `/api`, `/apis`, the resource lists (legacy and
 //!   aggregated, from the registry) and the routes that serve them with the OpenAPI documents.
+//! - [`stopgap`]: step 5. Until lab 03's namespace controller and garbage collector, a small
+//!   loop in the server finishes namespace deletion and `--cascade=foreground|orphan`.
 
 //! - [`openapi`]: step 5's OpenAPI documents, which kubectl needs for `apply`, `edit`,
 //!   `create -f` and `explain`: [`openapi::index()`] (`/openapi/v3`),
 //!   [`openapi::group_version_document`] (one group-version's schemas and paths, generated with
 //!   k8s-openapi's schemars support) and [`openapi::v2_protobuf`] (kubectl 1.27/1.28).
-
 
 //! - [`selector`]: step 3. Label selectors (strings and `metav1.LabelSelector`), field
 //!   selectors and the fields each resource offers, and [`selector::ListFilter`], the filter of
@@ -60,6 +61,7 @@ pub mod rest;
 pub mod selector;
 pub mod server;
 pub mod status;
+pub mod stopgap;
 pub mod store;
 pub mod table;
 pub mod validation;

@@ -184,10 +184,14 @@ impl Server {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServerError> {
         tracing::info!(addr = %self.addr, "serving");
-        axum::serve(self.listener, router(self.state))
+        // Until lab 03's controllers exist, the server finishes namespace and cascading
+        // deletions itself (`stopgap`); the task stops with the server.
+        let stopgap = tokio::spawn(crate::stopgap::run(self.state.clone()));
+        let served = axum::serve(self.listener, router(self.state))
             .with_graceful_shutdown(shutdown)
-            .await
-            .map_err(ServerError::Serve)?;
+            .await;
+        stopgap.abort();
+        served.map_err(ServerError::Serve)?;
         tracing::info!("stopped");
         Ok(())
     }

@@ -48,10 +48,9 @@ pub const VERSIONS: &[&str] = &["v2", "v2beta1"];
 
 /// The aggregated version one of the client's media types asks for, if it is one we serve.
 pub fn requested_version(media_type: &MediaType) -> Option<&'static str> {
-    VERSIONS
-        .iter()
-        .copied()
-        .find(|version| media_type.asks_for("APIGroupDiscoveryList", "apidiscovery.k8s.io", &[version]))
+    VERSIONS.iter().copied().find(|version| {
+        media_type.asks_for("APIGroupDiscoveryList", "apidiscovery.k8s.io", &[version])
+    })
 }
 
 /// The `Content-Type` of an aggregated answer of `version`: the media type the client asked

@@ -72,7 +72,11 @@ fn discovery(headers: &HeaderMap, root: Root) -> Response {
     for media_type in accepted(headers) {
         if let Some(version) = aggregated::requested_version(&media_type) {
             let document = aggregated::document(root, version);
-            return respond_as(StatusCode::OK, &document, &aggregated::content_type(version));
+            return respond_as(
+                StatusCode::OK,
+                &document,
+                &aggregated::content_type(version),
+            );
         }
         if media_type.accepts_json() && media_type.param("as").is_none() {
             break;
@@ -185,8 +189,7 @@ async fn openapi_document(Path(path): Path<String>, RawQuery(query): RawQuery) -
     let Some((document, hash)) = OPENAPI.documents.get(path.trim_end_matches('/')) else {
         return Status::no_such_path().into_response();
     };
-    let mut response =
-        ([(CONTENT_TYPE, "application/json")], document.clone()).into_response();
+    let mut response = ([(CONTENT_TYPE, "application/json")], document.clone()).into_response();
     let headers = response.headers_mut();
     if let Ok(etag) = HeaderValue::from_str(&format!("\"{hash}\"")) {
         headers.insert(ETAG, etag);

@@ -80,7 +80,11 @@ fn answer(
             table["metadata"][field] = value.clone();
         }
     }
-    Ok(negotiate::respond_as(StatusCode::OK, &table, as_.content_type()))
+    Ok(negotiate::respond_as(
+        StatusCode::OK,
+        &table,
+        as_.content_type(),
+    ))
 }
 
 /// `GET` a collection: a `<Kind>List` of one page, with the list's `resourceVersion` (the

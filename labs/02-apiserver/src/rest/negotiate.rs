@@ -112,7 +112,10 @@ pub enum Representation {
 /// value other than those three is a 400.
 ///
 /// get and list call this, and so does watch, whose events then carry one-row Tables.
-pub fn negotiate(headers: &HeaderMap, include_object: Option<&str>) -> Result<Representation, Status> {
+pub fn negotiate(
+    headers: &HeaderMap,
+    include_object: Option<&str>,
+) -> Result<Representation, Status> {
     for media_type in accepted(headers) {
         if media_type.asks_for("Table", "meta.k8s.io", &["v1", "v1beta1"]) {
             let version = if media_type.param("v") == Some("v1") {

@@ -98,7 +98,10 @@ fn key_of(target: &Target) -> (String, String) {
     let resource = target.resource;
     let name = target.name.clone().unwrap_or_default();
     let namespace = target.namespace.as_deref().filter(|_| resource.namespaced);
-    (registry_key(resource.storage_name(), namespace, &name), name)
+    (
+        registry_key(resource.storage_name(), namespace, &name),
+        name,
+    )
 }
 
 fn answer(updated: Updated) -> Response {
