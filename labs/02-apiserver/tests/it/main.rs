@@ -6,6 +6,7 @@
 //! port for each test (where etcd is not installed, those tests say "not run: needs etcd").
 
 mod allocator;
+mod kubectl;
 mod openapi;
 mod patch;
 mod rest;
