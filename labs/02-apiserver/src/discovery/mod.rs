@@ -5,7 +5,7 @@
 //! `GET /apis/apps/v1/namespaces/default/deployments`. With no discovery every command but the
 //! `create <generator>` ones fails: "couldn't get current server API group list".
 //!
-//! There are two forms, both made from the [registry](crate::registry), the single source of
+//! There are two forms, both made from the [`crate::registry`], the single source of
 //! truth (a resource added there is served and discovered at once):
 //!
 //! - **legacy** (every kubectl): `/api` lists the core versions (`APIVersions`), `/apis` the

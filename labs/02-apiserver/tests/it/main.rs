@@ -11,6 +11,7 @@ mod openapi;
 mod patch;
 mod rest;
 mod selector;
+mod serving;
 mod store;
 mod table;
 mod validation;

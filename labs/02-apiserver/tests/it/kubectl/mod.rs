@@ -280,8 +280,7 @@ fn redact_line(line: &str) -> String {
                 let end = if quoted {
                     rest[1..].find('"').map(|i| i + 2).unwrap_or(rest.len())
                 } else {
-                    rest.find(|c: char| c == ',' || c == '\n' || c == '}')
-                        .unwrap_or(rest.len())
+                    rest.find([',', '\n', '}']).unwrap_or(rest.len())
                 };
                 let value = if quoted {
                     format!("\"{placeholder}\"")
