@@ -67,6 +67,7 @@ fn gvk(group: &str, version: &str, kind: &str) -> Value {
 // ANCHOR: resource_discovery
 /// One resource's entry (`APIResourceDiscovery`), its subresources nested in it.
 fn resource_discovery(resource: &Resource) -> Value {
+    // BEGIN SOLUTION step-5: resource, responseKind, scope, singularResource, verbs; shortNames and categories when there are some; each subresource with its own responseKind and verbs
     let mut entry = json!({
         "resource": resource.plural,
         "responseKind": gvk(resource.group, resource.version, resource.kind),
@@ -95,6 +96,7 @@ fn resource_discovery(resource: &Resource) -> Value {
         entry["subresources"] = Value::Array(subresources);
     }
     entry
+    // END SOLUTION
 }
 // ANCHOR_END: resource_discovery
 

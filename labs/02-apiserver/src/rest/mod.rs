@@ -136,7 +136,7 @@ async fn dispatch(state: &ApiState, request: Request) -> Result<Response, Status
     }
     let request = body::RequestBody::new(&parts.headers, body);
     // What a read answers with: the objects, or a Table of them (`kubectl get`).
-    let read_as = || negotiate::negotiate(&parts.headers, query.get("includeObject"));
+    let read_as = || negotiate::representation(&parts.headers, query.get("includeObject"));
     match (verb, target.subresource.map(|sub| sub.name)) {
         (Verb::Create, None) => write::create(state, &target, &query, request).await,
         (Verb::Create, Some("binding")) => binding::create(state, &target, request).await,

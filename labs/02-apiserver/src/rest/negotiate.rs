@@ -105,18 +105,37 @@ pub enum Representation {
     },
 }
 
-// ANCHOR: negotiate
-/// The representation a read of objects should have: a Table when the first media type of
-/// `Accept` that we can make is `as=Table;g=meta.k8s.io` (v1 or v1beta1), otherwise the objects
-/// themselves. `?includeObject=` (`None`, `Metadata`, `Object`) is read only for Tables; a
-/// value other than those three is a 400.
-///
-/// get and list call this, and so does watch, whose events then carry one-row Tables.
-pub fn negotiate(
+/// What a get, list or watch answers with, from its `Accept` header and `?includeObject=`.
+/// A client that names no representation (no `as=` parameter anywhere in `Accept`) gets the
+/// objects; otherwise [`negotiate`] decides. get and list call this, and so does watch, whose
+/// events then carry one-row Tables.
+pub fn representation(
     headers: &HeaderMap,
     include_object: Option<&str>,
 ) -> Result<Representation, Status> {
-    for media_type in accepted(headers) {
+    let media_types = accepted(headers);
+    if media_types
+        .iter()
+        .all(|media_type| media_type.param("as").is_none())
+    {
+        return Ok(Representation::Object);
+    }
+    negotiate(&media_types, include_object)
+}
+
+// ANCHOR: negotiate
+/// The representation the client's media types (`Accept`, in order) ask for: the first one we
+/// can make wins. `application/json;as=Table;g=meta.k8s.io` with `v=v1` or `v=v1beta1` is a
+/// Table of that version, whose rows carry what `include_object` says (`None`, `Metadata`, the
+/// default, or `Object`; anything else is a 400); JSON without `as=` (or `*/*`) is the objects
+/// themselves; anything else (protobuf, another `as=`) is skipped. When nothing fits, the
+/// objects (JSON) too.
+pub fn negotiate(
+    media_types: &[MediaType],
+    include_object: Option<&str>,
+) -> Result<Representation, Status> {
+    // BEGIN SOLUTION step-5: the first media type that asks for a Table (v1 or v1beta1) or for plain JSON decides; includeObject only matters for a Table
+    for media_type in media_types {
         if media_type.asks_for("Table", "meta.k8s.io", &["v1", "v1beta1"]) {
             let version = if media_type.param("v") == Some("v1") {
                 "v1"
@@ -132,6 +151,7 @@ pub fn negotiate(
         }
     }
     Ok(Representation::Object)
+    // END SOLUTION
 }
 // ANCHOR_END: negotiate
 

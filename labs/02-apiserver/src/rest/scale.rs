@@ -40,6 +40,7 @@ use crate::store::{Store, registry_key};
 // ANCHOR: scale_of
 /// The `autoscaling/v1` `Scale` of a scalable object (as stored, with its `resourceVersion`).
 pub(crate) fn scale_of(object: &Value) -> Value {
+    // BEGIN SOLUTION step-5: the parent's name, namespace, uid, resourceVersion and creationTimestamp; spec.replicas; status.replicas and the selector as a string
     let metadata = object.get("metadata").cloned().unwrap_or_else(|| json!({}));
     let mut scale_metadata = serde_json::Map::new();
     for field in [
@@ -69,6 +70,7 @@ pub(crate) fn scale_of(object: &Value) -> Value {
             "selector": selector,
         },
     })
+    // END SOLUTION
 }
 // ANCHOR_END: scale_of
 
