@@ -103,11 +103,12 @@ enum Cmd {
     Bootstrap,
     /// Check the book's includes and step sections, then build it with mdbook.
     Book,
-    /// Measure an area side by side with its real peer (runtime: lab-01 vs crun and runc).
+    /// Measure an area side by side with its real peer (runtime: lab-01 vs crun and runc;
+    /// apiserver: lab-02 on both stores vs raw etcd).
     Bench {
-        /// The area to measure.
+        /// The area to measure: runtime or apiserver.
         area: String,
-        /// How many runs per contender.
+        /// How many runs per contender (apiserver: requests per row, at least 100).
         #[arg(long, default_value_t = 100)]
         runs: usize,
     },

@@ -23,15 +23,15 @@
 //!   holds either. Start with `store/mod.rs`, then `store/mem/state.rs`.
 //! - [`registry`]: step 2. The table of served resources (group, version, kind, names, scope,
 //!   verbs, subresources), the single source of truth for REST and discovery.
-//! - [`rest`]: step 2 (paging: step 3). The verbs over the store: URL parsing, the object
-//!   pipeline, optimistic concurrency, finalizers, `limit`/`continue`.
+//! - [`rest`]: step 2 (paging: step 3, watch: step 4). The verbs over the store: URL parsing,
+//!   the object pipeline, optimistic concurrency, finalizers, `limit`/`continue`, and
+//!   `?watch=true` streams (`rest/watch.rs`).
 //! - [`status`]: step 2. `Status` errors with the real reasons, codes and messages.
 //! - [`server`]: step 2. The router, start-up (system namespaces, kubeconfig) and `run`.
 //! - [`discovery`]: step 5. `/version`, `/api`, `/apis`, the resource lists (legacy and
 //!   aggregated, from the registry) and the routes that serve them with the OpenAPI documents.
 //! - [`stopgap`]: step 5. Until lab 03's namespace controller and garbage collector, a small
 //!   loop in the server finishes namespace deletion and `--cascade=foreground|orphan`.
-
 //! - [`openapi`]: step 5's OpenAPI documents, which kubectl needs for `apply`, `edit`,
 //!   `create -f` and `explain`: [`openapi::index()`] (`/openapi/v3`),
 //!   [`openapi::group_version_document`] (one group-version's schemas and paths, generated with
@@ -51,11 +51,20 @@
 //! - [`patch`]: step 5's PATCH bodies. [`patch::apply_patch`] applies a JSON patch, a merge
 //!   patch, a strategic merge patch or a (simplified) server-side apply to an object;
 //!   `patch/strategic.rs` is the strategic merge, `patch/merge_keys.rs` its table of merge keys.
+//! - [`protobuf`]: step 5's protobuf request bodies. [`protobuf::decode`] turns the
+//!   `application/vnd.kubernetes.protobuf` body kubectl 1.32+ POSTs into the JSON object it
+//!   would have sent as JSON, by descriptors `build.rs` compiles from the upstream `.proto`
+//!   files in `proto/`. Start with `protobuf/mod.rs`, then `protobuf/envelope.rs`.
+//! - [`node_proxy`]: step 7. `pods/log` and `pods/exec`, proxied to the kubelet of the pod's
+//!   node: [`node_proxy::locate`] (pod, container, node, kubelet address), the log stream, and
+//!   the exec WebSocket relay (`node_proxy/exec.rs`).
 
 pub mod allocator;
 pub mod discovery;
+pub mod node_proxy;
 pub mod openapi;
 pub mod patch;
+pub mod protobuf;
 pub mod registry;
 pub mod rest;
 pub mod selector;

@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! lab-02 [--listen 127.0.0.1:6443] [--etcd-servers URL,...] [--write-kubeconfig FILE]
+//!        [--service-cluster-ip-range 10.96.0.0/12] [--service-node-port-range 30000-32767]
 //! ```
 //!
 //! Runs on the embedded store unless `--etcd-servers` names etcd endpoints; logs to stderr
@@ -15,6 +16,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Parser;
+use lab_02::allocator::{IpRange, PortRange};
 use lab_02::server::{self, Config};
 use tracing_subscriber::EnvFilter;
 
@@ -31,6 +33,14 @@ struct Args {
     /// Write a kubeconfig for this server to FILE.
     #[arg(long, value_name = "FILE")]
     write_kubeconfig: Option<PathBuf>,
+    /// The CIDR Services' cluster IPs come from; `kubernetes.default` gets its first address.
+    #[arg(long, value_name = "CIDR", default_value = lab_02::allocator::DEFAULT_SERVICE_CIDR,
+          value_parser = |text: &str| IpRange::parse(text).map_err(|error| error.to_string()))]
+    service_cluster_ip_range: IpRange,
+    /// The ports NodePort Services get (first-last).
+    #[arg(long, value_name = "RANGE", default_value = lab_02::allocator::DEFAULT_NODE_PORTS,
+          value_parser = |text: &str| PortRange::parse(text).map_err(|error| error.to_string()))]
+    service_node_port_range: PortRange,
 }
 
 #[tokio::main]
@@ -48,6 +58,8 @@ async fn main() -> anyhow::Result<()> {
         listen: args.listen,
         etcd_servers: args.etcd_servers,
         write_kubeconfig: args.write_kubeconfig,
+        service_cluster_ip_range: args.service_cluster_ip_range,
+        service_node_port_range: args.service_node_port_range,
     };
     server::run(config, shutdown_signal())
         .await

@@ -16,6 +16,7 @@ use axum::routing::any;
 use serde_json::json;
 use tokio::net::TcpListener;
 
+use crate::allocator::{DEFAULT_NODE_PORTS, DEFAULT_SERVICE_CIDR, IpRange, PortRange};
 use crate::discovery;
 use crate::registry;
 use crate::rest::{self, ApiState};
@@ -36,6 +37,10 @@ pub struct Config {
     pub etcd_servers: Vec<String>,
     /// Where to write a kubeconfig for this server (`--write-kubeconfig`).
     pub write_kubeconfig: Option<PathBuf>,
+    /// Cluster IPs of Services (`--service-cluster-ip-range`).
+    pub service_cluster_ip_range: IpRange,
+    /// Node ports of Services (`--service-node-port-range`).
+    pub service_node_port_range: PortRange,
 }
 
 impl Default for Config {
@@ -44,6 +49,10 @@ impl Default for Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 6443)),
             etcd_servers: Vec::new(),
             write_kubeconfig: None,
+            service_cluster_ip_range: IpRange::parse(DEFAULT_SERVICE_CIDR)
+                .expect("the default service range parses"),
+            service_node_port_range: PortRange::parse(DEFAULT_NODE_PORTS)
+                .expect("the default node ports parse"),
         }
     }
 }
@@ -97,8 +106,64 @@ async fn no_such_path() -> Response {
     Status::no_such_path().into_response()
 }
 
-/// Creates the system namespaces that do not exist yet, as kube-apiserver does at start-up.
+/// Creates the system namespaces and the `kubernetes` Service that do not exist yet, as
+/// kube-apiserver does at start-up.
 pub async fn bootstrap(state: &ApiState) -> Result<(), Status> {
+    bootstrap_namespaces(state).await?;
+    bootstrap_kubernetes_service(state).await
+}
+
+/// `default/kubernetes`: the Service at the first address of the service range (`10.96.0.1`),
+/// through which pods reach the API server.
+async fn bootstrap_kubernetes_service(state: &ApiState) -> Result<(), Status> {
+    let Some(services) = registry::lookup("", "v1", "services") else {
+        return Err(Status::internal("the registry has no services"));
+    };
+    let key = registry_key(services.storage_name(), Some("default"), "kubernetes");
+    let exists = state
+        .store
+        .get(&key)
+        .await
+        .map_err(|error| Status::from_store(error, services, "kubernetes"))?;
+    if exists.is_some() {
+        return Ok(());
+    }
+    let ip = state.services.ips.kubernetes_service_ip();
+    match state.services.ips.allocate(Some(ip)).await {
+        // Taken already: a previous start allocated it and stopped before writing the Service.
+        Ok(_) | Err(crate::allocator::Error::AlreadyAllocated { .. }) => {}
+        Err(error) => return Err(Status::internal(format!("cannot allocate {ip}: {error}"))),
+    }
+    let object = json!({
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {
+            "name": "kubernetes",
+            "namespace": "default",
+            "uid": rest::new_uid()?,
+            "creationTimestamp": rest::object_timestamp(state)?,
+            "labels": {"component": "apiserver", "provider": "kubernetes"},
+        },
+        "spec": {
+            "type": "ClusterIP",
+            "clusterIP": ip.to_string(),
+            "clusterIPs": [ip.to_string()],
+            "ipFamilies": ["IPv4"],
+            "ipFamilyPolicy": "SingleStack",
+            "sessionAffinity": "None",
+            "internalTrafficPolicy": "Cluster",
+            "ports": [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": 6443}],
+        },
+        "status": {"loadBalancer": {}},
+    });
+    match state.store.create(&key, object.to_string().into()).await {
+        Ok(_) | Err(store::Error::AlreadyExists { .. }) => Ok(()),
+        Err(error) => Err(Status::from_store(error, services, "kubernetes")),
+    }
+}
+
+/// The system namespaces that do not exist yet.
+async fn bootstrap_namespaces(state: &ApiState) -> Result<(), Status> {
     let Some(namespaces) = registry::lookup("", "v1", "namespaces") else {
         return Err(Status::internal("the registry has no namespaces"));
     };
@@ -143,7 +208,11 @@ impl Server {
             let etcd = EtcdStore::connect(EtcdConfig::new(config.etcd_servers.clone())).await?;
             Backend::Etcd(etcd)
         };
-        Server::bind_with(config, ApiState::new(store)).await
+        let state = ApiState::new(store).with_service_ranges(
+            config.service_cluster_ip_range,
+            config.service_node_port_range,
+        );
+        Server::bind_with(config, state).await
     }
 
     /// As [`Server::bind`], on a given state (tests pass a fake clock or a prepared store).
@@ -184,6 +253,13 @@ impl Server {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServerError> {
         tracing::info!(addr = %self.addr, "serving");
+        // Watch responses never end by themselves: tell them to, or the graceful shutdown
+        // would wait for them forever.
+        let watches = self.state.watch.shutdown.clone();
+        let shutdown = async move {
+            shutdown.await;
+            watches.begin();
+        };
         // Until lab 03's controllers exist, the server finishes namespace and cascading
         // deletions itself (`stopgap`); the task stops with the server.
         let stopgap = tokio::spawn(crate::stopgap::run(self.state.clone()));

@@ -4,6 +4,7 @@
 //! by a scheduled job, on an otherwise idle machine, and report medians and p99s with the ratio to
 //! the peer the blueprint names for the area.
 
+mod apiserver;
 mod runtime;
 
 use std::path::Path;
@@ -12,7 +13,7 @@ use std::time::Duration;
 use anyhow::{Result, bail};
 
 /// The areas that have a benchmark.
-const AREAS: &[&str] = &["runtime"];
+const AREAS: &[&str] = &["runtime", "apiserver"];
 
 /// `cargo xtask bench <area> [--runs N]`.
 pub(crate) fn bench(root: &Path, area: &str, runs: usize) -> Result<()> {
@@ -21,6 +22,7 @@ pub(crate) fn bench(root: &Path, area: &str, runs: usize) -> Result<()> {
     }
     match area {
         "runtime" => runtime::bench(root, runs),
+        "apiserver" => apiserver::bench(root, runs),
         other => bail!(
             "no benchmark for `{other}` yet; the areas with one are: {}",
             AREAS.join(", ")

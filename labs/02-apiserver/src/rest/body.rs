@@ -8,6 +8,7 @@ use http_body_util::LengthLimitError;
 use serde_json::{Map, Value};
 
 use super::query::Query;
+use crate::protobuf;
 use crate::registry::Resource;
 use crate::status::{MAX_REQUEST_BYTES, Status};
 
@@ -91,6 +92,14 @@ impl RequestBody {
                     Status::bad_request(format!("error converting YAML to JSON: {error}"))
                 })?
             }
+            // kubectl 1.32+ sends typed creates as protobuf (step 5); the rest of the server only
+            // ever sees the JSON object it stands for.
+            protobuf::CONTENT_TYPE => protobuf::decode(&bytes).map_err(|error| match error {
+                protobuf::ProtobufError::UnsupportedKind { .. } => {
+                    Status::unsupported_media_type(protobuf::CONTENT_TYPE)
+                }
+                other => Status::bad_request(other.to_string()),
+            })?,
             other => return Err(Status::unsupported_media_type(other)),
         };
         Ok(Some(value))

@@ -16,7 +16,7 @@ use super::filter::Filter;
 use super::path::Target;
 use super::query::Query;
 use super::write::namespace_finalizers_left;
-use super::{ApiState, object, respond};
+use super::{ApiState, object, respond, services};
 use crate::registry::Resource;
 use crate::status::Status;
 use crate::store::{self, ListOptions, Store, registry_key, registry_prefix};
@@ -162,6 +162,9 @@ async fn delete_one(
         match written {
             Ok(gone) => {
                 tracing::info!(resource = %resource.qualified_name(), key, gone, "deleted");
+                if gone {
+                    services::released(state, resource, &object).await;
+                }
                 return Ok((object, gone));
             }
             // Someone wrote in between: plan again on the newer object.

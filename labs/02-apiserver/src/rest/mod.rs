@@ -20,6 +20,7 @@
 //!   admission hook (`admission::admit`);
 //! - `delete`: delete and deletecollection, with finalizers;
 //! - `list`: get and list, with paging (`paging`: `limit` and `continue`);
+//! - `watch`: `?watch=true`, the streams of change events (step 4);
 //! - `body`: reading a request body (JSON or YAML, size limit, unknown fields).
 //!
 //! Objects are stored as JSON under `store::registry_key(...)`, without their
@@ -39,6 +40,8 @@ mod patch;
 mod path;
 mod query;
 mod scale;
+pub mod services;
+mod watch;
 mod write;
 
 use std::sync::Arc;
@@ -50,20 +53,26 @@ use axum::response::{IntoResponse, Response};
 use labkit::Clock;
 use serde_json::Value;
 
+use crate::allocator::{DEFAULT_NODE_PORTS, DEFAULT_SERVICE_CIDR, IpRange, PortRange};
 use crate::registry::Verb;
 use crate::status::Status;
 use crate::store::Backend;
 
 pub use admission::{admit, default_object};
 pub use path::Target;
+pub use watch::{DEFAULT_BOOKMARK_INTERVAL, Shutdown, WatchSettings};
 
-/// What every request handler needs: the store and the clock.
+/// What every request handler needs: the store, the clock and the Service allocators.
 #[derive(Clone)]
 pub struct ApiState {
     /// Where the objects live.
     pub store: Backend,
     /// The wall clock for `creationTimestamp` and `deletionTimestamp` (a `FakeClock` in tests).
     pub clock: Arc<dyn Clock>,
+    /// Cluster IPs and node ports for Services (step 6), kept in the same store.
+    pub services: Arc<services::ServiceAllocators>,
+    /// Watch responses: the bookmark interval and the server's shutdown signal (step 4).
+    pub watch: WatchSettings,
 }
 
 impl std::fmt::Debug for ApiState {
@@ -75,12 +84,31 @@ impl std::fmt::Debug for ApiState {
 }
 
 impl ApiState {
-    /// A state over `store`, with the system clock.
+    /// A state over `store`, with the system clock and the default Service ranges
+    /// ([`crate::allocator::DEFAULT_SERVICE_CIDR`], [`crate::allocator::DEFAULT_NODE_PORTS`]).
     pub fn new(store: Backend) -> Self {
+        let ips = IpRange::parse(DEFAULT_SERVICE_CIDR).expect("the default service range parses");
+        let ports = PortRange::parse(DEFAULT_NODE_PORTS).expect("the default node ports parse");
         ApiState {
+            services: services::ServiceAllocators::new(store.clone(), ips, ports),
             store,
             clock: Arc::new(labkit::SystemClock),
+            watch: WatchSettings::default(),
         }
+    }
+
+    /// The same state with another clock (a `FakeClock` in tests).
+    #[must_use]
+    pub fn with_clock(self, clock: Arc<dyn Clock>) -> Self {
+        ApiState { clock, ..self }
+    }
+
+    /// The same state with other Service ranges (`--service-cluster-ip-range`,
+    /// `--service-node-port-range`).
+    #[must_use]
+    pub fn with_service_ranges(self, ips: IpRange, ports: PortRange) -> Self {
+        let services = services::ServiceAllocators::new(self.store.clone(), ips, ports);
+        ApiState { services, ..self }
     }
 }
 
@@ -104,6 +132,13 @@ pub async fn handle(State(state): State<ApiState>, request: Request) -> Response
 async fn dispatch(state: &ApiState, request: Request) -> Result<Response, Status> {
     let (parts, body) = request.into_parts();
     let target = path::parse(parts.uri.path())?;
+    // Step 7: `log` and `exec` are answered by the kubelet of the pod's node.
+    if target
+        .subresource
+        .is_some_and(|sub| matches!(sub.name, "log" | "exec"))
+    {
+        return crate::node_proxy::serve(state, &target, parts).await;
+    }
     let query = query::Query::parse(parts.uri.query().unwrap_or(""));
     let resource = target.resource;
     let verb = match (&parts.method, &target.name) {
@@ -156,9 +191,8 @@ async fn dispatch(state: &ApiState, request: Request) -> Result<Response, Status
         (Verb::DeleteCollection, _) => {
             delete::delete_collection(state, &target, &query, request).await
         }
-        // Watch is step 4; the log and exec subresources are step 7. Until then a subresource
-        // URL without a handler is not found.
-        (Verb::Watch, _) => Err(Status::bad_request("watch is not supported yet (step 4)")),
+        (Verb::Watch, _) => watch::watch(state, &target, &query, &parts.headers).await,
+        // The log and exec subresources are step 7; any other subresource URL is not found.
         (_, Some(_)) => Err(Status::no_such_path()),
     }
 }

@@ -8,7 +8,7 @@ use super::body::{Decoded, RequestBody};
 use super::codec::{self, finalizers, is_deleting, meta_str};
 use super::path::Target;
 use super::query::Query;
-use super::{ApiState, admission, object, respond};
+use super::{ApiState, admission, object, respond, services};
 use crate::registry::Resource;
 use crate::status::Status;
 use crate::store::{self, Store, registry_key};
@@ -38,8 +38,14 @@ pub(crate) async fn create(
     for _ in 0..GENERATE_NAME_ATTEMPTS {
         let name = object::name_for_create(resource, &mut object)?;
         admission::admit(resource, &mut object, None)?;
+        // A Service's addresses are taken after validation and given back if the write fails.
+        let allocated = services::allocate(state, resource, &mut object).await?;
         let key = registry_key(resource.storage_name(), namespace, &name);
-        match state.store.create(&key, codec::encode(&object)).await {
+        let written = state.store.create(&key, codec::encode(&object)).await;
+        if written.is_err() {
+            services::release(state, allocated).await;
+        }
+        match written {
             Ok(kv) => {
                 codec::set_resource_version(&mut object, kv.mod_revision);
                 tracing::info!(resource = %resource.qualified_name(), key, "created");
@@ -201,10 +207,14 @@ pub(crate) async fn update(
     let updated = guaranteed_update(state, resource, &key, &name, precondition, |old| {
         let mut new = object.clone();
         object::prepare_update(resource, &mut new, old)?;
+        services::keep_allocations(resource, &mut new, old);
         admission::admit(resource, &mut new, Some(old))?;
         Ok(new)
     })
     .await?;
+    if let Updated::Deleted(gone) = &updated {
+        services::released(state, resource, gone).await;
+    }
     Ok(answer(updated, &warnings))
 }
 

@@ -7,11 +7,14 @@
 
 mod allocator;
 mod kubectl;
+mod node;
 mod openapi;
 mod patch;
+mod protobuf;
 mod rest;
 mod selector;
 mod serving;
 mod store;
 mod table;
 mod validation;
+mod watch;

@@ -52,6 +52,7 @@ impl Cluster {
             listen: "127.0.0.1:0".parse().expect("an address"),
             etcd_servers: Vec::new(),
             write_kubeconfig: Some(kubeconfig.clone()),
+            ..Config::default()
         };
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let (ready, is_ready) = std::sync::mpsc::channel();
@@ -62,8 +63,8 @@ impl Cluster {
                 .build()
                 .expect("a runtime");
             runtime.block_on(async move {
-                let mut state = ApiState::new(Backend::default());
-                state.clock = std::sync::Arc::new(FakeClock::new(epoch()));
+                let state = ApiState::new(Backend::default())
+                    .with_clock(std::sync::Arc::new(FakeClock::new(epoch())));
                 let server = Server::bind_with(&config, state)
                     .await
                     .expect("the server starts");

@@ -22,6 +22,7 @@ mod etcd;
 mod finalizers;
 mod paging;
 mod server;
+mod services;
 mod update;
 mod wiring;
 
@@ -82,10 +83,7 @@ impl Api {
     /// On `store`.
     pub(crate) async fn on(store: Backend) -> Api {
         let clock = FakeClock::default();
-        let state = ApiState {
-            store: store.clone(),
-            clock: Arc::new(clock.clone()),
-        };
+        let state = ApiState::new(store.clone()).with_clock(Arc::new(clock.clone()));
         lab_02::server::bootstrap(&state).await.unwrap();
         Api {
             router: lab_02::server::router(state),

@@ -23,8 +23,8 @@ async fn step2_run_serves_http_writes_a_kubeconfig_and_shuts_down() {
     let kubeconfig = dir.path().join("kubeconfig");
     let config = Config {
         listen: "127.0.0.1:0".parse().unwrap(),
-        etcd_servers: Vec::new(),
         write_kubeconfig: Some(kubeconfig.clone()),
+        ..Config::default()
     };
     let (stop, stopped) = oneshot::channel::<()>();
     let server = tokio::spawn(run(config, async move {

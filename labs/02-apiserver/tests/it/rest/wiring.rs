@@ -97,3 +97,50 @@ async fn step3_lists_honour_label_and_field_selectors() {
         .await;
     bad.status(400, "BadRequest");
 }
+
+/// A request body kubectl 1.33 sent, captured for the protobuf tests.
+fn captured(name: &str) -> Vec<u8> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/it/protobuf/fixtures")
+        .join(name);
+    std::fs::read(path).unwrap()
+}
+
+#[tokio::test]
+async fn step5_kubectl_1_33_protobuf_creates_are_stored_as_json() {
+    let api = Api::embedded().await;
+    let pb = "application/vnd.kubernetes.protobuf";
+    let namespace = api
+        .raw(
+            "POST",
+            "/api/v1/namespaces?fieldValidation=Strict",
+            pb,
+            captured("namespace.kubectl-1.33.pb"),
+        )
+        .await;
+    let name = namespace.ok(201)["metadata"]["name"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(namespace.body["kind"], "Namespace");
+    let deployments = format!("/apis/apps/v1/namespaces/{name}/deployments?fieldValidation=Strict");
+    let created = api
+        .raw(
+            "POST",
+            &deployments,
+            pb,
+            captured("deployment.kubectl-1.33.pb"),
+        )
+        .await;
+    let object = created.ok(201);
+    assert_eq!(object["kind"], "Deployment");
+    assert_eq!(
+        object["spec"]["strategy"]["type"], "RollingUpdate",
+        "defaulted like a JSON body"
+    );
+    // Garbage is a 400, not a panic or a 500.
+    let garbage = api
+        .raw("POST", CONFIGMAPS, pb, b"k8s\x00\xff\xff".to_vec())
+        .await;
+    garbage.status(400, "BadRequest");
+}

@@ -23,10 +23,7 @@ pub(crate) const TABLE_ACCEPT: &str = "application/json;as=Table;v=v1;g=meta.k8s
 
 /// A router over a fresh embedded store with the system namespaces.
 pub(crate) async fn router() -> Router {
-    let state = ApiState {
-        store: Backend::default(),
-        clock: Arc::new(FakeClock::default()),
-    };
+    let state = ApiState::new(Backend::default()).with_clock(Arc::new(FakeClock::default()));
     lab_02::server::bootstrap(&state).await.unwrap();
     lab_02::server::router(state)
 }
