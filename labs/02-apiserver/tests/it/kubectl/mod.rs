@@ -16,6 +16,7 @@ mod delete;
 mod discovery;
 mod get;
 mod modify;
+mod watch;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -138,6 +139,21 @@ impl Client {
     /// the exit code when there are any.
     pub(crate) fn transcript(&self, args: &[&str]) -> String {
         transcript(args, &self.run(args))
+    }
+
+    /// Starts `kubectl <args>` without waiting for it (`get -w`), its stdout piped, in a
+    /// fresh HOME.
+    pub(crate) fn spawn(&self, args: &[&str]) -> (std::process::Child, TempDir) {
+        let home = tempfile::tempdir_in(&self.dir).expect("a HOME");
+        let child = Command::new(self.kubectl.binary())
+            .args(args)
+            .env("HOME", home.path())
+            .env("KUBECONFIG", &self.kubeconfig)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("kubectl starts");
+        (child, home)
     }
 
     /// Runs `kubectl <args>` with extra environment variables (`EDITOR`), in a fresh HOME.
