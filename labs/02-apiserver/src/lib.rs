@@ -28,6 +28,10 @@
 //!   `?watch=true` streams (`rest/watch.rs`).
 //! - [`status`]: step 2. `Status` errors with the real reasons, codes and messages.
 //! - [`server`]: step 2. The router, start-up (system namespaces, kubeconfig) and `run`.
+//! - [`discovery`]: step 5. `/version`, `/api`, `/apis`, the resource lists (legacy and
+//!   aggregated, from the registry) and the routes that serve them with the OpenAPI documents.
+//! - [`stopgap`]: step 5. Until lab 03's namespace controller and garbage collector, a small
+//!   loop in the server finishes namespace deletion and `--cascade=foreground|orphan`.
 //! - [`openapi`]: step 5's OpenAPI documents, which kubectl needs for `apply`, `edit`,
 //!   `create -f` and `explain`: [`openapi::index()`] (`/openapi/v3`),
 //!   [`openapi::group_version_document`] (one group-version's schemas and paths, generated with
@@ -56,6 +60,7 @@
 //!   the exec WebSocket relay (`node_proxy/exec.rs`).
 
 pub mod allocator;
+pub mod discovery;
 pub mod node_proxy;
 pub mod openapi;
 pub mod patch;
@@ -65,6 +70,7 @@ pub mod rest;
 pub mod selector;
 pub mod server;
 pub mod status;
+pub mod stopgap;
 pub mod store;
 pub mod table;
 pub mod validation;

@@ -17,6 +17,7 @@ use serde_json::json;
 use tokio::net::TcpListener;
 
 use crate::allocator::{DEFAULT_NODE_PORTS, DEFAULT_SERVICE_CIDR, IpRange, PortRange};
+use crate::discovery;
 use crate::registry;
 use crate::rest::{self, ApiState};
 use crate::status::Status;
@@ -89,13 +90,13 @@ pub enum ServerError {
 }
 
 // ANCHOR: router
-/// Every route of the API server. Later steps add theirs here: discovery (`/api`, `/apis`,
-/// `/api/v1`, `/apis/<group>/<version>`), `/version`, OpenAPI; watch is a query parameter of
-/// the list URLs, handled inside `rest`.
+/// Every route of the API server: discovery, `/version`, health and OpenAPI
+/// ([`discovery::handlers::routes`]), then every resource URL (`rest::handle`); watch is a
+/// query parameter of the list URLs, handled inside `rest`.
 pub fn router(state: ApiState) -> Router {
-    Router::new()
-        .route("/api/{*path}", any(rest::handle))
-        .route("/apis/{*path}", any(rest::handle))
+    discovery::handlers::routes(Router::new())
+        .route("/api/{*path}", any(discovery::handlers::api_or_resource))
+        .route("/apis/{*path}", any(discovery::handlers::api_or_resource))
         .fallback(no_such_path)
         .with_state(state)
 }
@@ -259,10 +260,14 @@ impl Server {
             shutdown.await;
             watches.begin();
         };
-        axum::serve(self.listener, router(self.state))
+        // Until lab 03's controllers exist, the server finishes namespace and cascading
+        // deletions itself (`stopgap`); the task stops with the server.
+        let stopgap = tokio::spawn(crate::stopgap::run(self.state.clone()));
+        let served = axum::serve(self.listener, router(self.state))
             .with_graceful_shutdown(shutdown)
-            .await
-            .map_err(ServerError::Serve)?;
+            .await;
+        stopgap.abort();
+        served.map_err(ServerError::Serve)?;
         tracing::info!("stopped");
         Ok(())
     }

@@ -39,8 +39,13 @@ impl RequestBody {
         }
     }
 
+    /// The `Content-Type` header as sent (`""` when there is none).
+    pub(crate) fn content_type(&self) -> &str {
+        &self.content_type
+    }
+
     /// The raw bytes, refusing more than [`MAX_REQUEST_BYTES`] with 413.
-    async fn bytes(self) -> Result<bytes::Bytes, Status> {
+    pub(crate) async fn bytes(self) -> Result<bytes::Bytes, Status> {
         if self
             .content_length
             .is_some_and(|length| length > MAX_REQUEST_BYTES)
@@ -114,48 +119,64 @@ impl RequestBody {
         resource: &Resource,
         query: &Query,
     ) -> Result<Decoded, Status> {
-        let validation = query.non_empty("fieldValidation").unwrap_or("Warn");
-        if !matches!(validation, "Strict" | "Warn" | "Ignore") {
-            return Err(Status::bad_request(format!(
-                "fieldValidation parameter unsupported: {validation}. Must be one of \"Ignore\", \"Warn\", or \"Strict\""
-            )));
-        }
-        let Some(Value::Object(mut object)) = self.value().await? else {
+        let Some(object) = self.value().await? else {
             return Err(Status::bad_request(
                 "the body of the request must be an object",
             ));
         };
-        check_type_field(&mut object, "apiVersion", &resource.api_version())?;
-        check_type_field(&mut object, "kind", resource.kind)?;
-        let original = Value::Object(object);
-        let typed = (resource.round_trip)(original.clone()).map_err(|error| {
-            Status::bad_request(format!(
-                "{kind} in version \"{version}\" cannot be handled as a {kind}: {error}",
-                kind = resource.kind,
-                version = resource.version,
-            ))
-        })?;
-        let mut unknown = Vec::new();
-        unknown_fields(&original, &typed, "", &mut unknown);
-        let messages: Vec<String> = unknown
-            .iter()
-            .map(|field| format!("unknown field \"{field}\""))
-            .collect();
-        let warnings = match validation {
-            "Strict" if !messages.is_empty() => {
-                return Err(Status::bad_request(format!(
-                    "strict decoding error: {}",
-                    messages.join(", ")
-                )));
-            }
-            "Warn" => messages,
-            _ => Vec::new(),
-        };
-        Ok(Decoded {
-            object: typed,
-            warnings,
-        })
+        typed_object(resource, query, object)
     }
+}
+
+/// Checks an object of `resource` read from a body, or made by a PATCH, as
+/// [`RequestBody::object`] describes: type fields, the kind's Rust type, unknown fields under
+/// `?fieldValidation=`.
+pub(crate) fn typed_object(
+    resource: &Resource,
+    query: &Query,
+    object: Value,
+) -> Result<Decoded, Status> {
+    let validation = query.non_empty("fieldValidation").unwrap_or("Warn");
+    if !matches!(validation, "Strict" | "Warn" | "Ignore") {
+        return Err(Status::bad_request(format!(
+            "fieldValidation parameter unsupported: {validation}. Must be one of \"Ignore\", \"Warn\", or \"Strict\""
+        )));
+    }
+    let Value::Object(mut object) = object else {
+        return Err(Status::bad_request(
+            "the body of the request must be an object",
+        ));
+    };
+    check_type_field(&mut object, "apiVersion", &resource.api_version())?;
+    check_type_field(&mut object, "kind", resource.kind)?;
+    let original = Value::Object(object);
+    let typed = (resource.round_trip)(original.clone()).map_err(|error| {
+        Status::bad_request(format!(
+            "{kind} in version \"{version}\" cannot be handled as a {kind}: {error}",
+            kind = resource.kind,
+            version = resource.version,
+        ))
+    })?;
+    let mut unknown = Vec::new();
+    unknown_fields(&original, &typed, "", &mut unknown);
+    let messages: Vec<String> = unknown
+        .iter()
+        .map(|field| format!("unknown field \"{field}\""))
+        .collect();
+    let warnings = match validation {
+        "Strict" if !messages.is_empty() => {
+            return Err(Status::bad_request(format!(
+                "strict decoding error: {}",
+                messages.join(", ")
+            )));
+        }
+        "Warn" => messages,
+        _ => Vec::new(),
+    };
+    Ok(Decoded {
+        object: typed,
+        warnings,
+    })
 }
 
 /// `apiVersion` or `kind` of a body: filled in when missing, refused when different.

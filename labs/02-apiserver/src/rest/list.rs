@@ -5,6 +5,7 @@ use axum::response::Response;
 use serde_json::{Value, json};
 
 use super::filter::Filter;
+use super::negotiate::{self, Representation};
 use super::paging::{ListRequest, ReadAt, read_list};
 use super::path::Target;
 use super::query::Query;
@@ -32,10 +33,12 @@ async fn check_not_in_future(
 
 /// `GET` one object (also its `/status`: the same object). `?resourceVersion=N` asks for a
 /// version at least that new; the store always has the latest, so only a future N is refused.
+/// `as` is the representation the client asked for (a one-row Table for `kubectl get`).
 pub(crate) async fn get(
     state: &ApiState,
     target: &Target,
     query: &Query,
+    as_: Representation,
 ) -> Result<Response, Status> {
     let resource = target.resource;
     let name = target.name.clone().unwrap_or_default();
@@ -55,7 +58,33 @@ pub(crate) async fn get(
     let Some(kv) = stored else {
         return Err(Status::not_found(resource, &name));
     };
-    Ok(respond(StatusCode::OK, &codec::decode(resource, &kv)?, &[]))
+    let object = codec::decode(resource, &kv)?;
+    answer(state, resource, as_, &object, std::slice::from_ref(&object))
+}
+
+/// Answers `body` (an object, or a list whose `items` are `objects`), or, when the client
+/// asked for a Table, the Table of `objects` with `body`'s `resourceVersion` and `continue`.
+fn answer(
+    state: &ApiState,
+    resource: &Resource,
+    as_: Representation,
+    body: &Value,
+    objects: &[Value],
+) -> Result<Response, Status> {
+    let Some(mut table) = as_.table(resource, objects, negotiate::now(state.clock.as_ref()))?
+    else {
+        return Ok(respond(StatusCode::OK, body, &[]));
+    };
+    for field in ["resourceVersion", "continue"] {
+        if let Some(value) = body.pointer(&format!("/metadata/{field}")) {
+            table["metadata"][field] = value.clone();
+        }
+    }
+    Ok(negotiate::respond_as(
+        StatusCode::OK,
+        &table,
+        as_.content_type(),
+    ))
 }
 
 /// `GET` a collection: a `<Kind>List` of one page, with the list's `resourceVersion` (the
@@ -64,6 +93,7 @@ pub(crate) async fn list(
     state: &ApiState,
     target: &Target,
     query: &Query,
+    as_: Representation,
 ) -> Result<Response, Status> {
     let resource = target.resource;
     let filter = Filter::from_query(resource, query)?;
@@ -76,6 +106,10 @@ pub(crate) async fn list(
     let mut metadata = json!({"resourceVersion": page.revision.to_string()});
     if let Some(token) = page.continue_token {
         metadata["continue"] = Value::String(token);
+    }
+    if matches!(as_, Representation::Table { .. }) {
+        let head = json!({"metadata": metadata});
+        return answer(state, resource, as_, &head, &page.items);
     }
     let list = json!({
         "kind": resource.list_kind(),

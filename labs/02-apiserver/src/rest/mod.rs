@@ -27,15 +27,19 @@
 //! `resourceVersion`: that is the key's `mod_revision`, filled in on the way out (`codec`).
 
 mod admission;
+mod binding;
 mod body;
 mod codec;
 mod delete;
 mod filter;
 mod list;
+pub mod negotiate;
 mod object;
 mod paging;
+mod patch;
 mod path;
 mod query;
+mod scale;
 pub mod services;
 mod watch;
 mod write;
@@ -140,6 +144,8 @@ async fn dispatch(state: &ApiState, request: Request) -> Result<Response, Status
     let resource = target.resource;
     let verb = match (&parts.method, &target.name) {
         (&Method::POST, None) => Verb::Create,
+        // POST below an object creates in a subresource (`pods/web/binding`).
+        (&Method::POST, Some(_)) if target.subresource.is_some() => Verb::Create,
         (&Method::GET, None) if query.flag("watch") => Verb::Watch,
         (&Method::GET, None) => Verb::List,
         (&Method::DELETE, None) => Verb::DeleteCollection,
@@ -165,24 +171,30 @@ async fn dispatch(state: &ApiState, request: Request) -> Result<Response, Status
         return Err(Status::method_not_allowed(resource, verb.as_str()));
     }
     let request = body::RequestBody::new(&parts.headers, body);
+    // What a read answers with: the objects, or a Table of them (`kubectl get`).
+    let read_as = || negotiate::representation(&parts.headers, query.get("includeObject"));
     match (verb, target.subresource.map(|sub| sub.name)) {
-        (Verb::Create, _) => write::create(state, &target, &query, request).await,
-        (Verb::List, _) => list::list(state, &target, &query).await,
-        (Verb::Get, None | Some("status")) => list::get(state, &target, &query).await,
+        (Verb::Create, None) => write::create(state, &target, &query, request).await,
+        (Verb::Create, Some("binding")) => binding::create(state, &target, request).await,
+        (Verb::List, _) => list::list(state, &target, &query, read_as()?).await,
+        (Verb::Get, None | Some("status")) => list::get(state, &target, &query, read_as()?).await,
+        (Verb::Get, Some("scale")) => scale::get(state, &target).await,
         (Verb::Update, None) => write::update(state, &target, &query, request).await,
         (Verb::Update, Some("status")) => {
             write::update_status(state, &target, &query, request).await
         }
+        (Verb::Update, Some("scale")) => scale::update(state, &target, request).await,
         (Verb::Update, Some("finalize")) => write::finalize(state, &target, &query, request).await,
+        (Verb::Patch, None) => patch::patch(state, &target, &query, request, false).await,
+        (Verb::Patch, Some("status")) => patch::patch(state, &target, &query, request, true).await,
+        (Verb::Patch, Some("scale")) => scale::patch(state, &target, &query, request).await,
         (Verb::Delete, None) => delete::delete(state, &target, &query, request).await,
         (Verb::DeleteCollection, _) => {
             delete::delete_collection(state, &target, &query, request).await
         }
         (Verb::Watch, _) => watch::watch(state, &target, &query, &parts.headers).await,
-        // Patch and the scale, binding, log and exec subresources are steps 5 and 7. Until
-        // then a subresource URL is not found, and patch is not allowed.
+        // The log and exec subresources are step 7; any other subresource URL is not found.
         (_, Some(_)) => Err(Status::no_such_path()),
-        _ => Err(Status::method_not_allowed(resource, verb.as_str())),
     }
 }
 // ANCHOR_END: dispatch

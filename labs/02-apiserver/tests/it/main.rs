@@ -6,12 +6,14 @@
 //! port for each test (where etcd is not installed, those tests say "not run: needs etcd").
 
 mod allocator;
+mod kubectl;
 mod node;
 mod openapi;
 mod patch;
 mod protobuf;
 mod rest;
 mod selector;
+mod serving;
 mod store;
 mod table;
 mod validation;
