@@ -1,18 +1,23 @@
-//! Step 2: no lost update when several clients read, change and write the same object.
+//! Step 2: no lost update when many clients read, change and write the same object: 32 clients
+//! each add one to a counter annotation 50 times, with get / update / retry on 409.
 
 use serde_json::{Value, json};
 
 use super::{Api, CONFIGMAPS, configmap};
 
-/// Increments `data.count` of configmap `counter` once: read, add one, write with the
-/// resourceVersion read; on 409, read again and retry (what every controller does).
+/// Increments the `count` annotation of configmap `counter` once: read, add one, write with
+/// the resourceVersion read; on 409, read again and retry (what every controller does).
 async fn increment(api: Api) -> usize {
     let url = format!("{CONFIGMAPS}/counter");
     let mut conflicts = 0;
     loop {
         let mut object: Value = api.get(&url).await.ok(200).clone();
-        let count: u64 = object["data"]["count"].as_str().unwrap().parse().unwrap();
-        object["data"]["count"] = json!((count + 1).to_string());
+        let count: u64 = object["metadata"]["annotations"]["count"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        object["metadata"]["annotations"]["count"] = json!((count + 1).to_string());
         let reply = api.put(&url, &object).await;
         match reply.code {
             200 => return conflicts,
@@ -25,10 +30,10 @@ async fn increment(api: Api) -> usize {
 
 pub(crate) async fn no_update_is_lost(api: Api) {
     let mut body = configmap("counter");
-    body["data"] = json!({"count": "0"});
+    body["metadata"]["annotations"] = json!({"count": "0"});
     api.post(CONFIGMAPS, &body).await.ok(201);
-    let clients = 4;
-    let each = 10;
+    let clients = 32;
+    let each = 50;
     let tasks: Vec<_> = (0..clients)
         .map(|_| {
             let api = api.clone();
@@ -43,7 +48,10 @@ pub(crate) async fn no_update_is_lost(api: Api) {
         task.await.unwrap();
     }
     let counter = api.get(&format!("{CONFIGMAPS}/counter")).await;
-    assert_eq!(counter.body["data"]["count"], (clients * each).to_string());
+    assert_eq!(
+        counter.body["metadata"]["annotations"]["count"],
+        (clients * each).to_string()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
