@@ -46,8 +46,7 @@ pub(crate) fn check_labs(root: &Path, each_region: bool) -> Result<()> {
     let target_dir = root.join("target");
     let snapshot = base.join("snapshot");
     let scratch = base.join("scratch");
-    let labs = labs::load_all(root)?;
-    copy_workspace(root, &snapshot, &labs)?;
+    copy_workspace(root, &snapshot)?;
     let root = snapshot.as_path();
     let labs = labs::load_all(root)?;
     let mut rows = Vec::new();
@@ -66,7 +65,7 @@ pub(crate) fn check_labs(root: &Path, each_region: bool) -> Result<()> {
         check_reference(lab, &report, &lab.regions(root)?, &mut rows);
     }
 
-    copy_workspace(root, &scratch, &labs)?;
+    copy_workspace(root, &scratch)?;
     for lab in &labs {
         lab.strip_in_place(&scratch, Only::All, None)?;
     }
@@ -99,7 +98,7 @@ pub(crate) fn check_labs(root: &Path, each_region: bool) -> Result<()> {
             }
             for (only, file, check) in cases {
                 eprintln!("check-labs: {}: {check}?", lab.id);
-                copy_workspace(root, &scratch, &labs)?;
+                copy_workspace(root, &scratch)?;
                 lab.strip_in_place(&scratch, only, file)?;
                 // Only this step's tests: the others are not what is being proved, and running
                 // every test of the lab once per region would make check-labs slow.
@@ -231,8 +230,8 @@ fn steps_with_regions(regions: &[(PathBuf, Region)]) -> Vec<(u32, usize)> {
 }
 
 /// Makes `scratch` a fresh copy of the workspace sources (no `target`, `.git` or book output),
-/// with every lab's version marked (see [`mark_version`]).
-fn copy_workspace(root: &Path, scratch: &Path, labs: &[Lab]) -> Result<()> {
+/// with every package's version marked (see [`mark_version`]).
+fn copy_workspace(root: &Path, scratch: &Path) -> Result<()> {
     if scratch.exists() {
         std::fs::remove_dir_all(scratch)
             .with_context(|| format!("failed to clear {}", scratch.display()))?;
@@ -254,19 +253,29 @@ fn copy_workspace(root: &Path, scratch: &Path, labs: &[Lab]) -> Result<()> {
                 .with_context(|| format!("failed to copy {}", relative.display()))?;
         }
     }
-    for lab in labs {
-        mark_version(&scratch.join(&lab.dir).join("Cargo.toml"))?;
+    // Every package of the copy, not only the labs: labkit (and xtask, final-cluster) are
+    // built in the copy too, and would otherwise share their artifacts with the real ones.
+    for entry in walkdir::WalkDir::new(scratch).max_depth(3) {
+        let entry = entry?;
+        let manifest = entry.path();
+        if entry.file_name() == "Cargo.toml"
+            && manifest != scratch.join("Cargo.toml")
+            && std::fs::read_to_string(manifest)?.contains("[package]")
+        {
+            mark_version(manifest)?;
+        }
     }
     Ok(())
 }
 
-/// Gives a lab in the scratch copy its own version (`0.1.0` becomes `0.1.0-check-labs`).
+/// Gives a package in the scratch copy its own version (`0.1.0` becomes `0.1.0-check-labs`).
 ///
 /// The scratch copy builds into the real target directory, so dependencies compile once. But
 /// cargo names a workspace member's artifacts by its name, version and path relative to the
 /// workspace root, which are the same in the copy: without this, a stripped `lab-01` and the real
 /// one would share one artifact, and a `cargo test` in the real tree (during or after
-/// check-labs) could run the stripped code. A different version keeps them apart.
+/// check-labs) could run the stripped code, or an unchanged-looking `labkit` built from an older
+/// snapshot. A different version keeps them apart.
 fn mark_version(manifest: &Path) -> Result<()> {
     let text = std::fs::read_to_string(manifest)
         .with_context(|| format!("failed to read {}", manifest.display()))?;

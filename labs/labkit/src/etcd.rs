@@ -7,6 +7,7 @@
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -18,9 +19,11 @@ use crate::{NotRun, host_binary, poll_until};
 #[derive(Debug)]
 pub struct Etcd {
     child: Child,
+    binary: PathBuf,
     client_addr: SocketAddr,
-    // Kept for its Drop: the data directory disappears with the server.
-    _data_dir: TempDir,
+    peer_addr: SocketAddr,
+    // Kept for its Drop: the data directory disappears with the server (and a restart reuses it).
+    data_dir: TempDir,
 }
 
 impl Etcd {
@@ -35,31 +38,41 @@ impl Etcd {
             .tempdir()
             .expect("failed to create a temporary directory for etcd");
         let (client_addr, peer_addr) = (free_loopback_port(), free_loopback_port());
-        let client_url = format!("http://{client_addr}");
-        let peer_url = format!("http://{peer_addr}");
-        let mut command = Command::new(binary);
-        command
-            .arg("--name=labkit")
-            .arg(format!("--data-dir={}", data_dir.path().display()))
-            .arg(format!("--listen-client-urls={client_url}"))
-            .arg(format!("--advertise-client-urls={client_url}"))
-            .arg(format!("--listen-peer-urls={peer_url}"))
-            .arg(format!("--initial-advertise-peer-urls={peer_url}"))
-            .arg(format!("--initial-cluster=labkit={peer_url}"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        die_with_parent(&mut command);
-        let child = command.spawn().expect("failed to start etcd");
+        let child = spawn(&binary, data_dir.path(), client_addr, peer_addr);
         let etcd = Self {
             child,
+            binary,
             client_addr,
-            _data_dir: data_dir,
+            peer_addr,
+            data_dir,
         };
-        poll_until(Duration::from_secs(30), "etcd to report healthy", || {
-            etcd.is_healthy().then_some(())
-        });
+        etcd.wait_healthy();
         Ok(etcd)
+    }
+
+    /// Kills the server (SIGKILL, as a crash would) and waits for it to be gone; the data stays.
+    /// For tests of what a client does while etcd is down; [`Etcd::restart`] brings it back.
+    pub fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Starts the server again on the same ports and data, and waits until it is healthy.
+    pub fn restart(&mut self) {
+        self.stop();
+        self.child = spawn(
+            &self.binary,
+            self.data_dir.path(),
+            self.client_addr,
+            self.peer_addr,
+        );
+        self.wait_healthy();
+    }
+
+    fn wait_healthy(&self) {
+        poll_until(Duration::from_secs(30), "etcd to report healthy", || {
+            self.is_healthy().then_some(())
+        });
     }
 
     /// The client endpoint, such as `http://127.0.0.1:34567`, for `--etcd-servers`.
@@ -89,6 +102,26 @@ impl Drop for Etcd {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Starts etcd with its data in `data_dir`, serving clients on `client_addr`.
+fn spawn(binary: &Path, data_dir: &Path, client_addr: SocketAddr, peer_addr: SocketAddr) -> Child {
+    let client_url = format!("http://{client_addr}");
+    let peer_url = format!("http://{peer_addr}");
+    let mut command = Command::new(binary);
+    command
+        .arg("--name=labkit")
+        .arg(format!("--data-dir={}", data_dir.display()))
+        .arg(format!("--listen-client-urls={client_url}"))
+        .arg(format!("--advertise-client-urls={client_url}"))
+        .arg(format!("--listen-peer-urls={peer_url}"))
+        .arg(format!("--initial-advertise-peer-urls={peer_url}"))
+        .arg(format!("--initial-cluster=labkit={peer_url}"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    die_with_parent(&mut command);
+    command.spawn().expect("failed to start etcd")
 }
 
 /// Asks the kernel for a free port on 127.0.0.1. Another process could take it before etcd

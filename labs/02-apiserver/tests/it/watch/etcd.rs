@@ -48,3 +48,56 @@ async fn step4_etcd_watch_replays_then_streams_and_expires() {
     assert_eq!(event["object"]["code"], 410);
     expired.expect_end().await;
 }
+
+/// etcd goes away while the server runs: requests fail fast with a 5xx `Status` (no hang, no
+/// panic), and once etcd is back, reads, writes and new watches work again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn step4_etcd_outage_fails_fast_and_recovers_watches_included() {
+    let mut etcd = labkit::require!(labkit::Etcd::start());
+    let store = EtcdStore::connect(EtcdConfig::new(vec![etcd.endpoint()]))
+        .await
+        .expect("failed to connect to the test etcd");
+    let api = WatchApi::on(Backend::Etcd(store)).await;
+    api.create(CONFIGMAPS, &configmap("before", json!({"app": "web"})))
+        .await;
+
+    tokio::task::block_in_place(|| etcd.stop());
+    let started = std::time::Instant::now();
+    let (code, body) = api.call("GET", &format!("{CONFIGMAPS}/before"), None).await;
+    assert!((500..600).contains(&code), "{code}: {body}");
+    assert_eq!(body["kind"], "Status", "{body}");
+    let (code, body) = api
+        .call(
+            "POST",
+            CONFIGMAPS,
+            Some(&configmap("during", json!({"app": "web"}))),
+        )
+        .await;
+    assert!((500..600).contains(&code), "{code}: {body}");
+    // Two requests, each bounded by the store's request timeout (5 s): well under a hang.
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(30),
+        "took {:?}",
+        started.elapsed()
+    );
+
+    tokio::task::block_in_place(|| etcd.restart());
+    // The client reconnects on its own; give it a few tries.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let (code, _) = api.call("GET", &format!("{CONFIGMAPS}/before"), None).await;
+        if code == 200 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still {code} 30 s after etcd came back"
+        );
+        tokio::task::yield_now().await;
+    }
+    let mut events = api.watch(&format!("{CONFIGMAPS}?watch=true")).await;
+    events.expect("ADDED", "before").await;
+    api.create(CONFIGMAPS, &configmap("after", json!({"app": "web"})))
+        .await;
+    events.expect("ADDED", "after").await;
+}
