@@ -46,7 +46,7 @@ pub(crate) fn check_labs(root: &Path, each_region: bool) -> Result<()> {
     let target_dir = root.join("target");
     let snapshot = base.join("snapshot");
     let scratch = base.join("scratch");
-    copy_workspace(root, &snapshot)?;
+    copy_workspace(root, &snapshot, SNAPSHOT_MARK)?;
     let root = snapshot.as_path();
     let labs = labs::load_all(root)?;
     let mut rows = Vec::new();
@@ -65,7 +65,7 @@ pub(crate) fn check_labs(root: &Path, each_region: bool) -> Result<()> {
         check_reference(lab, &report, &lab.regions(root)?, &mut rows);
     }
 
-    copy_workspace(root, &scratch)?;
+    copy_workspace(root, &scratch, STRIPPED_MARK)?;
     for lab in &labs {
         lab.strip_in_place(&scratch, Only::All, None)?;
     }
@@ -98,7 +98,7 @@ pub(crate) fn check_labs(root: &Path, each_region: bool) -> Result<()> {
             }
             for (only, file, check) in cases {
                 eprintln!("check-labs: {}: {check}?", lab.id);
-                copy_workspace(root, &scratch)?;
+                copy_workspace(root, &scratch, STRIPPED_MARK)?;
                 lab.strip_in_place(&scratch, only, file)?;
                 // Only this step's tests: the others are not what is being proved, and running
                 // every test of the lab once per region would make check-labs slow.
@@ -231,7 +231,7 @@ fn steps_with_regions(regions: &[(PathBuf, Region)]) -> Vec<(u32, usize)> {
 
 /// Makes `scratch` a fresh copy of the workspace sources (no `target`, `.git` or book output),
 /// with every package's version marked (see [`mark_version`]).
-fn copy_workspace(root: &Path, scratch: &Path) -> Result<()> {
+fn copy_workspace(root: &Path, scratch: &Path, mark: &str) -> Result<()> {
     if scratch.exists() {
         std::fs::remove_dir_all(scratch)
             .with_context(|| format!("failed to clear {}", scratch.display()))?;
@@ -262,13 +262,19 @@ fn copy_workspace(root: &Path, scratch: &Path) -> Result<()> {
             && manifest != scratch.join("Cargo.toml")
             && std::fs::read_to_string(manifest)?.contains("[package]")
         {
-            mark_version(manifest)?;
+            mark_version(manifest, mark)?;
         }
     }
     Ok(())
 }
 
-/// Gives a package in the scratch copy its own version (`0.1.0` becomes `0.1.0-check-labs`).
+/// The version mark of the snapshot's packages, and of the stripped scratch copy's.
+const SNAPSHOT_MARK: &str = "check-labs";
+/// See [`SNAPSHOT_MARK`].
+const STRIPPED_MARK: &str = "check-labs-stripped";
+
+/// Gives a package of a copy its own version (`0.1.0` becomes `0.1.0-check-labs`, or
+/// `0.1.0-check-labs-stripped` in the scratch copy).
 ///
 /// The scratch copy builds into the real target directory, so dependencies compile once. But
 /// cargo names a workspace member's artifacts by its name, version and path relative to the
@@ -276,21 +282,20 @@ fn copy_workspace(root: &Path, scratch: &Path) -> Result<()> {
 /// one would share one artifact, and a `cargo test` in the real tree (during or after
 /// check-labs) could run the stripped code, or an unchanged-looking `labkit` built from an older
 /// snapshot. A different version keeps them apart.
-fn mark_version(manifest: &Path) -> Result<()> {
+fn mark_version(manifest: &Path, mark: &str) -> Result<()> {
     let text = std::fs::read_to_string(manifest)
         .with_context(|| format!("failed to read {}", manifest.display()))?;
     let mut marked = false;
     let lines: Vec<String> = text
         .lines()
         .map(|line| match line.strip_prefix("version = \"") {
-            // A copy of a copy (the scratch copy is made from the snapshot) is marked already.
-            Some(rest) if !marked && rest.ends_with("-check-labs\"") => {
-                marked = true;
-                line.to_owned()
-            }
             Some(rest) if !marked => {
                 marked = true;
-                format!("version = \"{}-check-labs\"", rest.trim_end_matches('"'))
+                // A copy of a copy (the scratch copy is made from the snapshot) carries the
+                // first copy's mark: replace it, so the two never share artifacts either.
+                let version = rest.trim_end_matches('"');
+                let base = version.split("-check-labs").next().unwrap_or(version);
+                format!("version = \"{base}-{mark}\"")
             }
             _ => line.to_owned(),
         })
