@@ -263,10 +263,14 @@ impl Server {
         // Until lab 03's controllers exist, the server finishes namespace and cascading
         // deletions itself (`stopgap`); the task stops with the server.
         let stopgap = tokio::spawn(crate::stopgap::run(self.state.clone()));
+        // NamespaceLifecycle's cache, fed from the store while the server runs.
+        let namespaces = self.state.namespaces.clone();
+        let namespaces = tokio::spawn(namespaces.run(self.state.store.clone()));
         let served = axum::serve(self.listener, router(self.state))
             .with_graceful_shutdown(shutdown)
             .await;
         stopgap.abort();
+        namespaces.abort();
         served.map_err(ServerError::Serve)?;
         tracing::info!("stopped");
         Ok(())

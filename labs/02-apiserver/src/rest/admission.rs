@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use super::ApiState;
 use super::codec;
+use super::namespaces::{Known, Phase};
 use crate::registry::{self, Resource};
 use crate::status::{Status, StatusCause};
 use crate::store::{Store, registry_key};
@@ -61,6 +62,9 @@ pub fn admit(resource: &Resource, object: &mut Value, old: Option<&Value>) -> Re
 
 /// `NamespaceLifecycle`: a create in a namespace that does not exist is 404
 /// `namespaces "x" not found`; in one that is being deleted, 403 Forbidden.
+///
+/// The namespace cache answers when it can be trusted (see `rest/namespaces.rs`); otherwise
+/// the namespace is read from the store.
 pub(crate) async fn namespace_lifecycle(
     state: &ApiState,
     resource: &Resource,
@@ -70,19 +74,26 @@ pub(crate) async fn namespace_lifecycle(
     let Some(namespace) = namespace.filter(|_| resource.namespaced) else {
         return Ok(());
     };
-    let Some(namespaces) = registry::lookup("", "v1", "namespaces") else {
-        return Err(Status::internal("the registry has no namespaces"));
+    let terminating = match state.namespaces.lookup(namespace) {
+        Known::Phase(Phase::Active) => false,
+        Known::Phase(Phase::Terminating) => true,
+        Known::Unsure => {
+            let Some(namespaces) = registry::lookup("", "v1", "namespaces") else {
+                return Err(Status::internal("the registry has no namespaces"));
+            };
+            let key = registry_key(namespaces.storage_name(), None, namespace);
+            let stored = state
+                .store
+                .get(&key)
+                .await
+                .map_err(|error| Status::from_store(error, namespaces, namespace))?;
+            let Some(kv) = stored else {
+                return Err(Status::not_found(namespaces, namespace));
+            };
+            codec::is_deleting(&codec::decode(namespaces, &kv)?)
+        }
     };
-    let key = registry_key(namespaces.storage_name(), None, namespace);
-    let stored = state
-        .store
-        .get(&key)
-        .await
-        .map_err(|error| Status::from_store(error, namespaces, namespace))?;
-    let Some(kv) = stored else {
-        return Err(Status::not_found(namespaces, namespace));
-    };
-    if codec::is_deleting(&codec::decode(namespaces, &kv)?) {
+    if terminating {
         return Err(Status::namespace_terminating(resource, name, namespace));
     }
     Ok(())

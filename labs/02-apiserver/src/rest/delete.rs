@@ -120,6 +120,10 @@ async fn delete_one(
 ) -> Result<(Value, bool), Status> {
     let refused = |error| Status::from_store(error, resource, name);
     let now = object::timestamp(state.clock.wall())?;
+    if resource.kind == "Namespace" && resource.group.is_empty() {
+        // Before the write, so no create can be admitted by a cache that has not seen it yet.
+        state.namespaces.doom(name);
+    }
     loop {
         let Some(kv) = state.store.get(key).await.map_err(refused)? else {
             return Err(Status::not_found(resource, name));

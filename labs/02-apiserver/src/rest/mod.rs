@@ -33,6 +33,7 @@ mod codec;
 mod delete;
 mod filter;
 mod list;
+pub mod namespaces;
 pub mod negotiate;
 mod object;
 mod paging;
@@ -74,6 +75,9 @@ pub struct ApiState {
     pub services: Arc<services::ServiceAllocators>,
     /// Watch responses: the bookmark interval and the server's shutdown signal (step 4).
     pub watch: WatchSettings,
+    /// Which namespaces exist and which terminate, for `NamespaceLifecycle`; fed by a
+    /// reflector while the server runs, and read from the store until then.
+    pub namespaces: namespaces::NamespaceCache,
 }
 
 impl std::fmt::Debug for ApiState {
@@ -95,6 +99,7 @@ impl ApiState {
             store,
             clock: Arc::new(labkit::SystemClock),
             watch: WatchSettings::default(),
+            namespaces: namespaces::NamespaceCache::default(),
         }
     }
 

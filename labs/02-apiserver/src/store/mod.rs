@@ -20,11 +20,15 @@
 //! apiserver keeps in its state. The same contract tests (`tests/it/store/`) run against both.
 //!
 //! Values are opaque bytes here; from step 2 on they are the objects' JSON.
+//!
+//! [`reflector`] keeps an in-memory view of one prefix current (list, then watch, list again
+//! when the watch breaks), for what the server must know on every request without a read.
 
 mod backend;
 mod error;
 pub mod etcd;
 pub mod mem;
+pub mod reflector;
 mod watch;
 
 use std::future::Future;

@@ -20,6 +20,7 @@ mod crud;
 mod errors;
 mod etcd;
 mod finalizers;
+mod lifecycle;
 mod paging;
 mod server;
 mod services;
