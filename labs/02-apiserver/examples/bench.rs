@@ -8,6 +8,7 @@
 //!
 //! ```text
 //! cargo run --release -p lab-02 --example bench [-- --requests 2000 --watchers 1000]
+//!     [--only embedded|etcd]
 //! ```
 
 use std::net::SocketAddr;
@@ -327,9 +328,22 @@ async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     let requests = flag(&args, "--requests", 2000)?;
     let watchers = flag(&args, "--watchers", 1000)?;
+    // `--only etcd` (or `embedded`) measures one store, for profiling one path.
+    let only = args
+        .iter()
+        .position(|arg| arg == "--only")
+        .and_then(|at| args.get(at + 1))
+        .map(String::as_str);
     let mut rows = Vec::new();
-    apiserver_rows("embedded", Backend::default(), requests, &mut rows).await?;
-    match labkit::Etcd::start() {
+    if only != Some("etcd") {
+        apiserver_rows("embedded", Backend::default(), requests, &mut rows).await?;
+    }
+    let etcd = if only == Some("embedded") {
+        Err(labkit::NotRun::new("--only embedded"))
+    } else {
+        labkit::Etcd::start()
+    };
+    match etcd {
         Ok(etcd) => {
             etcd_rows(&etcd.endpoint(), requests, &mut rows).await?;
             let store = EtcdStore::connect(EtcdConfig::new(vec![etcd.endpoint()])).await?;
@@ -337,7 +351,9 @@ async fn main() -> anyhow::Result<()> {
         }
         Err(not_run) => eprintln!("bench: no etcd rows: {not_run}"),
     }
-    if let Err(error) = watch_row(watchers, &mut rows).await {
+    if only.is_some() {
+        // The watch row is on the embedded store; it belongs to a full run.
+    } else if let Err(error) = watch_row(watchers, &mut rows).await {
         eprintln!("bench: no watch row: {error:#}");
     }
     print(&mut rows);

@@ -12,17 +12,16 @@
 //!
 //! kubectl waits for the object to disappear, so without those controllers it hangs. Lab 03
 //! writes the real ones (informers, work queues, the dependency graph). Until then the server
-//! runs [`run`], a deliberately small loop: a [reflector](crate::store::reflector) over the
-//! whole store keeps the set of keys whose objects carry a `deletionTimestamp`; while that set
-//! is not empty, every change makes the loop scan every resource (at most every
-//! [`POLL`]) and do the next step of each pending deletion. When nothing is being deleted it
-//! costs one cheap check per write, which matters: a scan reads every object. It is a client of the API
+//! runs [`run`], a deliberately small loop: it scans every resource and does the next step of
+//! each pending deletion, again whenever the store has changed (checked every [`POLL`]) as
+//! long as a namespace is terminating or an object waits for its dependents (the
+//! `foregroundDeletion` and `orphan` finalizers). When none is, it sleeps until a
+//! DELETE leaves an object marked (`ApiState::deletions_pending`): a scan reads every object,
+//! so an idle stopgap must cost nothing while clients write. It is a client of the API
 //! like any controller: it goes through the same REST handler (`rest::handle`) with the
 //! requests a controller would send, so finalizers, preconditions and validation apply.
 //! Background deletion of dependents (the garbage collector's default) is left to lab 03.
 
-use std::collections::HashSet;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::body::Body;
@@ -32,110 +31,53 @@ use serde_json::{Value, json};
 
 use crate::registry::{self, Resource, Verb};
 use crate::rest::{self, ApiState};
-use crate::store::reflector::{View, reflect};
-use crate::store::{Event, KeyValue, REGISTRY_PREFIX};
-use tokio::sync::Notify;
+use crate::store::Store;
 
-/// The shortest time between two scans: changes that come faster are handled together.
+/// How often the loop checks whether the store changed while deletions are pending.
 const POLL: Duration = Duration::from_millis(100);
 
 /// Runs until the task is dropped or aborted (the server aborts it when it stops).
 pub async fn run(state: ApiState) {
-    let pending = Pending::default();
-    let prefix = format!("{REGISTRY_PREFIX}/");
-    let feed = tokio::spawn(reflect(state.store.clone(), prefix, pending.clone()));
-    // The feed runs as long as this loop: aborting `run` drops the guard, which stops it.
-    let _feed = AbortOnDrop(feed);
+    // One scan at start-up finds the deletions left pending by an earlier run of the server.
+    let mut pending = true;
+    let mut seen = -1;
     let mut ticker = tokio::time::interval(POLL);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        pending.changed.notified().await;
+        if !pending {
+            state.deletions_pending.notified().await;
+            seen = -1;
+        }
         ticker.tick().await;
-        if pending.is_empty() {
+        let Ok(revision) = state.store.current_revision().await else {
+            continue;
+        };
+        if revision == seen {
             continue;
         }
+        seen = revision;
         let objects = all_objects(&state).await;
+        pending = false;
         for (resource, object) in &objects {
             if object.pointer("/metadata/deletionTimestamp").is_none() {
                 continue;
             }
+            // Pending: what this loop has a next step for. An object held only by someone
+            // else's finalizer is theirs to finish, and must not keep the loop scanning.
             if resource.kind == "Namespace" {
+                pending = true;
                 finalize_namespace(&state, object, &objects).await;
             }
             if has_finalizer(object, "foregroundDeletion") {
+                pending = true;
                 finish_foreground(&state, resource, object, &objects).await;
             }
             if has_finalizer(object, "orphan") {
+                pending = true;
                 finish_orphan(&state, resource, object, &objects).await;
             }
         }
     }
-}
-
-/// Aborts a task when dropped.
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}
-
-/// The keys of the objects being deleted, and a signal for "something changed while some are".
-#[derive(Clone, Default)]
-struct Pending {
-    keys: Arc<Mutex<HashSet<String>>>,
-    changed: Arc<Notify>,
-}
-
-impl Pending {
-    fn is_empty(&self) -> bool {
-        self.keys.lock().map(|keys| keys.is_empty()).unwrap_or(true)
-    }
-
-    /// Wakes the loop if a deletion is pending. `notify_one` keeps one wake-up for a loop that
-    /// is busy scanning, so a change during a scan is followed by one more scan.
-    fn wake_if_pending(&self) {
-        if !self.is_empty() {
-            self.changed.notify_one();
-        }
-    }
-}
-
-/// A cheap test on the stored bytes, without decoding: a false positive (the word inside some
-/// data) only costs a scan, which checks the real field.
-fn marked_for_deletion(value: &[u8]) -> bool {
-    const FIELD: &[u8] = b"\"deletionTimestamp\"";
-    value.windows(FIELD.len()).any(|window| window == FIELD)
-}
-
-impl View for Pending {
-    fn reset(&mut self, items: Vec<KeyValue>, _revision: i64) {
-        if let Ok(mut keys) = self.keys.lock() {
-            *keys = items
-                .into_iter()
-                .filter(|kv| marked_for_deletion(&kv.value))
-                .map(|kv| kv.key)
-                .collect();
-        }
-        self.wake_if_pending();
-    }
-
-    fn apply(&mut self, event: &Event) {
-        if let Ok(mut keys) = self.keys.lock() {
-            match event {
-                Event::Put { kv, .. } if marked_for_deletion(&kv.value) => {
-                    keys.insert(kv.key.clone());
-                }
-                _ => {
-                    keys.remove(event.key());
-                }
-            }
-        }
-        self.wake_if_pending();
-    }
-
-    fn lost(&mut self) {}
 }
 
 /// One request to the REST handler; the answer's code and JSON body.

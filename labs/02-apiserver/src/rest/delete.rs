@@ -192,6 +192,9 @@ pub(crate) async fn delete(
     let namespace = target.namespace.as_deref().filter(|_| resource.namespaced);
     let key = registry_key(resource.storage_name(), namespace, &name);
     let (object, gone) = delete_one(state, resource, &key, &name, &options).await?;
+    if !gone {
+        state.deletions_pending.notify_one();
+    }
     let code = if gone {
         StatusCode::OK
     } else {
@@ -226,7 +229,12 @@ pub(crate) async fn delete_collection(
         }
         let name = meta_str(&object, "name").to_string();
         match delete_one(state, resource, &kv.key, &name, &options).await {
-            Ok((object, _)) => items.push(object),
+            Ok((object, gone)) => {
+                if !gone {
+                    state.deletions_pending.notify_one();
+                }
+                items.push(object);
+            }
             Err(status) if status.code == 404 => {}
             Err(status) => return Err(status),
         }

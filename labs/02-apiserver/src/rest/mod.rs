@@ -78,6 +78,9 @@ pub struct ApiState {
     /// Which namespaces exist and which terminate, for `NamespaceLifecycle`; fed by a
     /// reflector while the server runs, and read from the store until then.
     pub namespaces: namespaces::NamespaceCache,
+    /// Woken by every DELETE that leaves its object in place, marked (finalizers remain): the
+    /// server's `stopgap` loop waits on it to finish namespace and cascading deletions.
+    pub deletions_pending: Arc<tokio::sync::Notify>,
 }
 
 impl std::fmt::Debug for ApiState {
@@ -100,6 +103,7 @@ impl ApiState {
             clock: Arc::new(labkit::SystemClock),
             watch: WatchSettings::default(),
             namespaces: namespaces::NamespaceCache::default(),
+            deletions_pending: Arc::default(),
         }
     }
 
