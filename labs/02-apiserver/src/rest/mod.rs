@@ -41,6 +41,7 @@ mod patch;
 mod path;
 mod query;
 mod scale;
+mod service_update;
 pub mod services;
 mod watch;
 mod write;

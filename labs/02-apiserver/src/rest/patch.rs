@@ -22,7 +22,8 @@ use super::body::{RequestBody, typed_object};
 use super::codec::meta_str;
 use super::path::Target;
 use super::query::Query;
-use super::write::{Updated, guaranteed_update};
+use super::service_update::update_with_reservations;
+use super::write::Updated;
 use super::{ApiState, admission, object, respond, write};
 use crate::patch::{
     self, BUILT_IN_PATCH_TYPES, CUSTOM_PATCH_TYPES, PatchError, PatchType, apply_patch,
@@ -122,7 +123,7 @@ pub(crate) async fn patch(
     }
 
     let mut warnings = Vec::new();
-    let updated = guaranteed_update(state, resource, &key, &name, None, |old| {
+    let updated = update_with_reservations(state, resource, &key, &name, None, |old, reserved| {
         let patched = apply_patch(patch_type, resource.group, resource.kind, old, &bytes)
             .map_err(|error| patch_status(&error))?;
         check_patched_version(resource, old, &patched)?;
@@ -141,6 +142,7 @@ pub(crate) async fn patch(
             admission::default_object(resource, &mut new);
             object::set_namespace(resource, &mut new, target.namespace.as_deref())?;
             object::prepare_update(resource, &mut new, old)?;
+            reserved.fill(resource, &mut new, old)?;
         }
         admission::admit(resource, &mut new, Some(old))?;
         Ok(new)

@@ -3,8 +3,9 @@
 //!
 //! kube-apiserver does this in the Service's own storage code, around the generic object
 //! pipeline, and so do we: `allocate` runs on create after validation and before the write
-//! (and is undone with `release` if the write fails), `keep_allocations` on update, and
-//! `released` once a Service is gone.
+//! (and is undone with `release` if the write fails), `keep_allocations` on update (with
+//! `service_update.rs` for the updates that need new addresses), and `released` once a
+//! Service is gone.
 
 use std::net::Ipv4Addr;
 use std::sync::Arc;
@@ -66,6 +67,17 @@ fn invalid(
         .pointer("/metadata/name")
         .and_then(Value::as_str)
         .unwrap_or("");
+    invalid_named(resource, name, field, value, error)
+}
+
+/// [`invalid`] for the Service `name`.
+pub(crate) fn invalid_named(
+    resource: &Resource,
+    name: &str,
+    field: &str,
+    value: &str,
+    error: &allocator::Error,
+) -> Status {
     let message = format!("Invalid value: {value}: {error}");
     Status::invalid(
         resource,

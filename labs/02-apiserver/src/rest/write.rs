@@ -8,6 +8,7 @@ use super::body::{Decoded, RequestBody};
 use super::codec::{self, finalizers, is_deleting, meta_str};
 use super::path::Target;
 use super::query::Query;
+use super::service_update::update_with_reservations;
 use super::{ApiState, admission, object, respond, services};
 use crate::registry::Resource;
 use crate::status::Status;
@@ -204,13 +205,21 @@ pub(crate) async fn update(
     let (Decoded { object, warnings }, name, precondition) =
         read_update(target, query, body).await?;
     let key = key_of(target, &name);
-    let updated = guaranteed_update(state, resource, &key, &name, precondition, |old| {
-        let mut new = object.clone();
-        object::prepare_update(resource, &mut new, old)?;
-        services::keep_allocations(resource, &mut new, old);
-        admission::admit(resource, &mut new, Some(old))?;
-        Ok(new)
-    })
+    let updated = update_with_reservations(
+        state,
+        resource,
+        &key,
+        &name,
+        precondition,
+        |old, reserved| {
+            let mut new = object.clone();
+            object::prepare_update(resource, &mut new, old)?;
+            services::keep_allocations(resource, &mut new, old);
+            reserved.fill(resource, &mut new, old)?;
+            admission::admit(resource, &mut new, Some(old))?;
+            Ok(new)
+        },
+    )
     .await?;
     if let Updated::Deleted(gone) = &updated {
         services::released(state, resource, gone).await;
