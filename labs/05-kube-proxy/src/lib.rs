@@ -21,7 +21,7 @@
 //! - [`pod`] (Linux): the veth pair, phase by phase.
 //! - [`network`] (Linux): [`network::PodNetwork`], the API the kubelet calls: `setup_node`,
 //!   `reconcile_routes`, `attach`, `detach`.
-//! - [`error`]: [`Error`].
+//! - [`error`]: the one error type, [`Error`], re-exported at the top.
 //!
 //! Start with `ipam/allocator.rs`, then `pod.rs`, then `routes.rs`.
 

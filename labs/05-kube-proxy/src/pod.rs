@@ -13,9 +13,9 @@
 //! Attaching is two phases, each on a thread inside the namespace it changes (see
 //! [`crate::netns`]):
 //!
-//! 1. On the node ([`plug_into_bridge`]): create the pair, the host end on the bridge and up,
+//! 1. On the node (`plug_into_bridge`): create the pair, the host end on the bridge and up,
 //!    then move the peer into the pod's namespace.
-//! 2. In the pod ([`configure_pod_side`]): rename the peer `eth0`, give it the address, bring
+//! 2. In the pod (`configure_pod_side`): rename the peer `eth0`, give it the address, bring
 //!    `lo` and `eth0` up, and route everything else through the gateway.
 //!
 //! If anything fails half-way, deleting the host end undoes it all: the kernel deletes both
