@@ -21,6 +21,8 @@
 //! - [`pod`] (Linux): the veth pair, phase by phase.
 //! - [`network`] (Linux): [`network::PodNetwork`], the API the kubelet calls: `setup_node`,
 //!   `reconcile_routes`, `attach`, `detach`.
+//! - [`uplink`] (Linux): a veth "cable" between two node namespaces, the node network of the
+//!   tests and the demo (`examples/two_nodes.rs`).
 //! - [`error`]: the one error type, [`Error`], re-exported at the top.
 //!
 //! Start with `ipam/allocator.rs`, then `pod.rs`, then `routes.rs`.
@@ -39,6 +41,8 @@ pub mod network;
 pub mod node;
 #[cfg(target_os = "linux")]
 pub mod pod;
+#[cfg(target_os = "linux")]
+pub mod uplink;
 
 pub use error::Error;
 #[cfg(target_os = "linux")]

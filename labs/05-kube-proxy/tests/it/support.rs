@@ -8,7 +8,6 @@
 
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
-use std::os::fd::AsRawFd;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
@@ -16,11 +15,12 @@ use futures_util::TryStreamExt;
 use lab_05::ipam::PodCidr;
 use lab_05::netns::Netns;
 use lab_05::routes::PeerRoute;
+use lab_05::uplink::{self, NodeEnd};
 use lab_05::{Error, PodNetwork, PodNetworkConfig};
 use rtnetlink::packet_route::address::AddressAttribute;
 use rtnetlink::packet_route::link::{LinkAttribute, LinkFlags, LinkMessage};
 use rtnetlink::packet_route::route::{RouteAddress, RouteAttribute, RouteHeader};
-use rtnetlink::{Handle, LinkUnspec, LinkVeth, RouteMessageBuilder};
+use rtnetlink::{Handle, RouteMessageBuilder};
 
 /// A named network namespace that is deleted when dropped.
 pub(crate) struct TestNetns {
@@ -98,60 +98,20 @@ pub(crate) fn two_nodes() -> (TestNode, TestNode) {
 
 /// The node network: a veth pair `uplink` between the two nodes, addressed in 192.168.77.0/24.
 fn connect_nodes(one: &TestNode, two: &TestNode) {
-    let two_netns = two.netns.open();
-    let two_fd = two_netns.as_raw_fd();
-    let one_ip = one.ip;
-    one.netns
-        .open()
-        .netlink(|handle| async move {
-            handle
-                .link()
-                .add(LinkVeth::new("uplink", "uplink-peer").build())
-                .execute()
-                .await
-                .map_err(failed("create uplink"))?;
-            let peer = index(&handle, "uplink-peer").await?;
-            handle
-                .link()
-                .set(LinkUnspec::new_with_index(peer).setns_by_fd(two_fd).build())
-                .execute()
-                .await
-                .map_err(failed("move uplink-peer"))?;
-            configure_uplink(&handle, "uplink", one_ip).await
-        })
-        .unwrap();
-    let two_ip = two.ip;
-    two_netns
-        .netlink(|handle| async move {
-            let peer = index(&handle, "uplink-peer").await?;
-            handle
-                .link()
-                .set(LinkUnspec::new_with_index(peer).name("uplink").build())
-                .execute()
-                .await
-                .map_err(failed("rename uplink-peer"))?;
-            configure_uplink(&handle, "uplink", two_ip).await
-        })
-        .unwrap();
-}
-
-async fn configure_uplink(handle: &Handle, name: &str, ip: Ipv4Addr) -> Result<(), Error> {
-    let link = index(handle, name).await?;
-    handle
-        .address()
-        .add(link, ip.into(), 24)
-        .execute()
-        .await
-        .map_err(failed("address the uplink"))?;
-    for up in [link, index(handle, "lo").await?] {
-        handle
-            .link()
-            .set(LinkUnspec::new_with_index(up).up().build())
-            .execute()
-            .await
-            .map_err(failed("set up"))?;
-    }
-    Ok(())
+    let (one_netns, two_netns) = (one.netns.open(), two.netns.open());
+    uplink::connect_nodes(
+        "uplink",
+        24,
+        NodeEnd {
+            netns: &one_netns,
+            address: one.ip,
+        },
+        NodeEnd {
+            netns: &two_netns,
+            address: two.ip,
+        },
+    )
+    .unwrap();
 }
 
 /// Wraps an rtnetlink error of a fixture step.
