@@ -23,7 +23,9 @@
 //!
 //! `ip netns add NAME` keeps a namespace alive without any process in it by bind-mounting its
 //! `/proc/<tid>/ns/net` file onto `/run/netns/NAME`. [`Netns::create_named`] and
-//! [`Netns::delete_named`] do the same, so `ip netns list` and `ip netns exec` see them.
+//! [`Netns::delete_named`] do the same, so `ip netns list` and `ip netns exec` see them. (`ip`
+//! also turns `/run/netns` into a shared mount, so the names show in other mount namespaces;
+//! we leave the host's mounts as they are.)
 
 use std::fs::File;
 use std::future::Future;

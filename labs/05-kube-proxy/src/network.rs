@@ -10,6 +10,9 @@
 //!
 //! In a real cluster the kubelet asks the container runtime, which runs a CNI plugin with ADD
 //! and DEL; attach and detach are those two operations.
+//!
+//! Every method blocks (each netlink step runs on a thread of its own, see [`crate::netns`]):
+//! from async code, call them through `tokio::task::spawn_blocking`.
 
 use std::net::Ipv4Addr;
 use std::os::fd::AsRawFd;

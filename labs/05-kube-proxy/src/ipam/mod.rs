@@ -16,6 +16,9 @@
 //!   creates in one step: two allocators racing for `10.244.1.4` cannot both win, and the
 //!   loser moves on to the next address.
 //! - Because the state is on disk, a restarted kubelet keeps every pod's address.
+//! - Allocating twice for one owner returns its address, but two allocations for the *same*
+//!   owner at the same moment could each claim one (host-local takes a lock on the directory
+//!   for that); the kubelet never sets up one pod's network twice at once.
 //! - Allocation is round robin: the search starts after the last address handed out, so a
 //!   just-released address is not reused at once (a client still talking to the old pod
 //!   would reach the new one).
