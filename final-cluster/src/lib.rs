@@ -2,6 +2,13 @@
 //!
 //! When the labs are done, this crate assembles them into binaries named after the real
 //! components (kube-apiserver, kube-controller-manager, kube-scheduler, kubelet, ...) and a
-//! `cluster` launcher. It copies no lab code: it depends on the lab crates.
+//! `cluster` launcher. It copies no lab code: it depends on the lab crates. The chapter is
+//! `book/src/final-cluster.md`.
 //!
-//! Not written yet: the labs it assembles come first. The chapter is `book/src/final-cluster.md`.
+//! Written so far:
+//!
+//! - [`node_network`] (Linux): the nodes as network namespaces on one host bridge, from lab 05's
+//!   pod network one level up. The launcher that starts the components on them comes next.
+
+#[cfg(target_os = "linux")]
+pub mod node_network;

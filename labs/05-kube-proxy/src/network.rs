@@ -94,6 +94,15 @@ impl PodNetwork {
         self.node.run(enable_ip_forward)?
     }
 
+    /// Undoes [`PodNetwork::setup_node`]: deletes the bridge (pods still attached lose their
+    /// host ends with it). Forwarding stays on: other software may rely on it. Idempotent.
+    pub fn teardown_node(&self) -> Result<(), Error> {
+        let bridge = self.bridge.as_str();
+        self.node
+            .netlink(|handle| async move { remove_link(&handle, bridge).await })?;
+        Ok(())
+    }
+
     /// Makes the routes to other nodes' pods exactly `peers` (a route to this node's own range
     /// is skipped: those pods are on the bridge). Returns what changed.
     pub fn reconcile_routes(&self, peers: &[PeerRoute]) -> Result<RoutePlan, Error> {
