@@ -59,6 +59,41 @@ fn print(rows: &mut [Row]) {
     }
 }
 
+/// The ratios the goals are stated in, from the rows measured (a missing row skips its line).
+fn print_ratios(rows: &[Row]) {
+    let find = |what: &str, clients: usize| {
+        rows.iter()
+            .find(|row| row.what == what && row.clients == clients)
+    };
+    let pairs = [
+        (
+            "etcd | create",
+            "raw etcd (etcd-client) | put",
+            "creates on etcd / raw etcd puts",
+        ),
+        (
+            "etcd | get",
+            "raw etcd (etcd-client) | get",
+            "gets on etcd / raw etcd gets",
+        ),
+        (
+            "embedded | create",
+            "etcd | create",
+            "creates embedded / on etcd",
+        ),
+    ];
+    println!();
+    for (ours, peer, label) in pairs {
+        if let (Some(ours), Some(peer)) = (find(ours, 64), find(peer, 64)) {
+            println!(
+                "{label}, 64 clients: {:.0}% (p99 {:.1} ms)",
+                100.0 * ours.per_second / peer.per_second,
+                percentile(&ours.latencies, 0.99).as_secs_f64() * 1e3
+            );
+        }
+    }
+}
+
 /// A client with one kept-alive HTTP/1.1 connection.
 struct Client {
     sender: hyper::client::conn::http1::SendRequest<Full<Bytes>>,
@@ -357,5 +392,6 @@ async fn main() -> anyhow::Result<()> {
         eprintln!("bench: no watch row: {error:#}");
     }
     print(&mut rows);
+    print_ratios(&rows);
     Ok(())
 }
