@@ -8,7 +8,11 @@
 //! Written so far:
 //!
 //! - [`node_network`] (Linux): the nodes as network namespaces on one host bridge, from lab 05's
-//!   pod network one level up. The launcher that starts the components on them comes next.
+//!   pod network one level up.
+//! - [`launcher`] (Linux): `cluster up/down/status`: the nodes, and the components started in
+//!   them as processes with pid files (`launcher/process.rs`). So far the API server.
 
+#[cfg(target_os = "linux")]
+pub mod launcher;
 #[cfg(target_os = "linux")]
 pub mod node_network;

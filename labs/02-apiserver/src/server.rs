@@ -317,3 +317,32 @@ fn write_kubeconfig(path: &Path, addr: SocketAddr) -> std::io::Result<()> {
     std::fs::write(&temporary, kubeconfig(addr))?;
     std::fs::rename(&temporary, path)
 }
+
+/// Completes on Ctrl-C (SIGINT) or SIGTERM (what `kill` and systemd send): the `shutdown` of
+/// the API server's binaries (`lab-02`, the final cluster's `kube-apiserver`).
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => tracing::info!("Ctrl-C: shutting down"),
+        () = terminate => tracing::info!("SIGTERM: shutting down"),
+    }
+}

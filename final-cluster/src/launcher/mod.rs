@@ -1,0 +1,295 @@
+//! The `cluster` launcher: brings the nodes up on the node network and starts the components on
+//! them; brings everything down again, also after a crash.
+//!
+//! What exists so far: the node network and the control plane's API server (lab 02) on the
+//! first node, as a plain process (static pods come with the kubelet), reachable from the host
+//! with the kubeconfig `up` writes. The scheduler, controller manager and kubelets join as their
+//! labs are written.
+//!
+//! Everything `up` makes is recorded under the state directory, so `down` can find it from
+//! another process:
+//!
+//! ```text
+//! <state>/nodes          one node name per line, in order (the first is the control plane)
+//! <state>/node-network/  the node addresses (lab 05's allocator files)
+//! <state>/pids/          <node>.<component>.pid
+//! <state>/logs/          <node>.<component>.log
+//! <state>/kubeconfig     for kubectl
+//! ```
+
+pub mod process;
+
+use std::fs;
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use lab_05::netns::Netns;
+
+use crate::node_network::{NodeNetwork, NodeNetworkConfig};
+
+/// The API server's port on the control-plane node.
+pub const API_PORT: u16 = 6443;
+/// How long `up` waits for the API server to answer.
+const API_READY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Errors of the launcher, each saying what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The node network failed.
+    #[error(transparent)]
+    Network(#[from] crate::node_network::Error),
+    /// A file of the state directory.
+    #[error("{path}: {source}")]
+    State {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A component binary is missing.
+    #[error("{0} not found: build the components first (cargo build -p final-cluster)")]
+    MissingBinary(PathBuf),
+    /// A component did not become ready.
+    #[error("{component} on {node} is not ready after {waited:?}; its log: {log}")]
+    NotReady {
+        /// The component.
+        component: String,
+        /// Its node.
+        node: String,
+        /// How long `up` waited.
+        waited: Duration,
+        /// Where to look.
+        log: PathBuf,
+    },
+    /// A cluster is already up (or a crashed one left its state).
+    #[error("a cluster is already up (state in {0}); run `cluster down` first")]
+    AlreadyUp(PathBuf),
+}
+
+fn state_error(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
+    move |source| Error::State {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// What `up` is asked to start.
+#[derive(Debug, Clone)]
+pub struct UpOptions {
+    /// The node names; the first runs the control plane.
+    pub nodes: Vec<String>,
+    /// Where the component binaries are (`kube-apiserver`, ...).
+    pub bin_dir: PathBuf,
+    /// `--etcd-servers` for the API server; the embedded store when empty.
+    pub etcd_servers: Vec<String>,
+}
+
+/// The default node names, as in the seed notes.
+pub fn default_nodes(count: usize) -> Vec<String> {
+    std::iter::once("k8smaster".to_owned())
+        .chain((1..count).map(|n| format!("k8snode{n}")))
+        .collect()
+}
+
+/// A cluster's state directory and the host namespace its bridge lives in.
+#[derive(Debug)]
+pub struct Launcher {
+    state: PathBuf,
+    network: NodeNetwork,
+}
+
+/// One line of `status`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ComponentStatus {
+    /// The node.
+    pub node: String,
+    /// The component.
+    pub component: String,
+    /// Its pid, if it runs.
+    pub pid: Option<i32>,
+}
+
+impl Launcher {
+    /// The launcher over `state` (created if missing), with its bridge in `host`.
+    pub fn new(host: Netns, state: &Path, network: NodeNetworkConfig) -> Result<Self, Error> {
+        fs::create_dir_all(state).map_err(state_error(state))?;
+        let network = NodeNetwork::new(host, network)?;
+        Ok(Self {
+            state: state.to_path_buf(),
+            network,
+        })
+    }
+
+    /// The node network's defaults, with their state under `state`.
+    pub fn network_config(state: &Path) -> NodeNetworkConfig {
+        NodeNetworkConfig::new(state.join("node-network"))
+    }
+
+    fn nodes_file(&self) -> PathBuf {
+        self.state.join("nodes")
+    }
+
+    /// The kubeconfig `up` writes.
+    pub fn kubeconfig(&self) -> PathBuf {
+        self.state.join("kubeconfig")
+    }
+
+    fn pid_file(&self, node: &str, component: &str) -> PathBuf {
+        self.state
+            .join("pids")
+            .join(format!("{node}.{component}.pid"))
+    }
+
+    fn log_file(&self, node: &str, component: &str) -> PathBuf {
+        self.state
+            .join("logs")
+            .join(format!("{node}.{component}.log"))
+    }
+
+    /// The nodes recorded by `up` (none when no cluster is up).
+    pub fn recorded_nodes(&self) -> Vec<String> {
+        fs::read_to_string(self.nodes_file())
+            .map(|text| text.lines().map(str::to_owned).collect())
+            .unwrap_or_default()
+    }
+
+    /// Brings the nodes up and starts the control plane on the first; returns the API server's
+    /// address once it answers. `progress` hears what is starting and what is ready.
+    pub fn up(
+        &self,
+        options: &UpOptions,
+        progress: &mut dyn FnMut(&str),
+    ) -> Result<SocketAddr, Error> {
+        if !self.recorded_nodes().is_empty() {
+            return Err(Error::AlreadyUp(self.state.clone()));
+        }
+        let apiserver = options.bin_dir.join("kube-apiserver");
+        if !apiserver.is_file() {
+            return Err(Error::MissingBinary(apiserver));
+        }
+        for dir in ["pids", "logs"] {
+            let dir = self.state.join(dir);
+            fs::create_dir_all(&dir).map_err(state_error(&dir))?;
+        }
+        // Recorded first, so a `down` after a failure half-way finds every node.
+        let nodes_file = self.nodes_file();
+        fs::write(&nodes_file, options.nodes.join("\n") + "\n")
+            .map_err(state_error(&nodes_file))?;
+        let mut addresses = Vec::new();
+        for name in &options.nodes {
+            progress(&format!("node {name}: joining the node network"));
+            let node = self.network.up(name)?;
+            progress(&format!("node {name}: {} (ready)", node.address));
+            addresses.push((node, name));
+        }
+        let Some((master, name)) = addresses.first() else {
+            return Err(Error::State {
+                path: nodes_file,
+                source: std::io::Error::other("no nodes asked for"),
+            });
+        };
+        let listen = SocketAddr::from((master.address, API_PORT));
+        let mut args = vec![
+            format!("--insecure-bind-address={}", master.address),
+            format!("--insecure-port={API_PORT}"),
+            format!("--write-kubeconfig={}", self.kubeconfig().display()),
+        ];
+        if !options.etcd_servers.is_empty() {
+            args.push(format!("--etcd-servers={}", options.etcd_servers.join(",")));
+        }
+        progress(&format!("kube-apiserver on {name}: starting at {listen}"));
+        let log = self.log_file(name, "kube-apiserver");
+        let pid_file = self.pid_file(name, "kube-apiserver");
+        process::start(&master.netns, name, &apiserver, &args, &log, &pid_file)
+            .map_err(state_error(&pid_file))?;
+        wait_until_answers(listen, API_READY_TIMEOUT).map_err(|waited| Error::NotReady {
+            component: "kube-apiserver".to_owned(),
+            node: (*name).clone(),
+            waited,
+            log,
+        })?;
+        progress(&format!("kube-apiserver on {name}: ready"));
+        Ok(listen)
+    }
+
+    /// What runs, per node and component.
+    pub fn status(&self) -> Vec<ComponentStatus> {
+        let mut lines = Vec::new();
+        let Ok(entries) = fs::read_dir(self.state.join("pids")) else {
+            return lines;
+        };
+        for entry in entries.flatten() {
+            let file = entry.file_name().to_string_lossy().into_owned();
+            let Some((node, component)) = file
+                .strip_suffix(".pid")
+                .and_then(|stem| stem.split_once('.'))
+            else {
+                continue;
+            };
+            let pid = process::read_pid_file(&entry.path())
+                .filter(process::running)
+                .map(|recorded| recorded.pid);
+            lines.push(ComponentStatus {
+                node: node.to_owned(),
+                component: component.to_owned(),
+                pid,
+            });
+        }
+        lines.sort_by(|a, b| (&a.node, &a.component).cmp(&(&b.node, &b.component)));
+        lines
+    }
+
+    /// Stops every component, takes every node down, removes the bridge and the state. Safe to
+    /// run twice, and after a crash (whatever is gone already is skipped).
+    pub fn down(&self, progress: &mut dyn FnMut(&str)) -> Result<(), Error> {
+        let pids = self.state.join("pids");
+        if let Ok(entries) = fs::read_dir(&pids) {
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if path.extension().is_some_and(|ext| ext == "pid") {
+                    let what = entry.file_name().to_string_lossy().into_owned();
+                    if process::stop(&path, process::STOP_GRACE).map_err(state_error(&path))? {
+                        progress(&format!("stopped {}", what.trim_end_matches(".pid")));
+                    }
+                }
+            }
+        }
+        for node in self.recorded_nodes() {
+            self.network.down(&node)?;
+            progress(&format!("node {node}: gone"));
+        }
+        self.network.teardown()?;
+        for leftover in ["nodes", "kubeconfig"] {
+            let path = self.state.join(leftover);
+            if let Err(error) = fs::remove_file(&path)
+                && error.kind() != std::io::ErrorKind::NotFound
+            {
+                return Err(state_error(&path)(error));
+            }
+        }
+        for dir in ["pids", "node-network"] {
+            let path = self.state.join(dir);
+            if let Err(error) = fs::remove_dir_all(&path)
+                && error.kind() != std::io::ErrorKind::NotFound
+            {
+                return Err(state_error(&path)(error));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Polls a TCP connect until it succeeds or `timeout` passes (then: how long it waited).
+fn wait_until_answers(address: SocketAddr, timeout: Duration) -> Result<(), Duration> {
+    let started = Instant::now();
+    loop {
+        if TcpStream::connect_timeout(&address, Duration::from_millis(200)).is_ok() {
+            return Ok(());
+        }
+        if started.elapsed() >= timeout {
+            return Err(started.elapsed());
+        }
+        process::wait_a_little();
+    }
+}

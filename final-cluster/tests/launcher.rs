@@ -1,0 +1,158 @@
+//! The launcher for real, in a "host" namespace made for the test (so the bridge, the node
+//! addresses and the API server's port never touch the machine's own network): `up` with two
+//! nodes, kube-apiserver answering from the first, `status`, and `down` leaving nothing behind.
+//! Needs root; says "not run" without.
+
+#![cfg(target_os = "linux")]
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use final_cluster::launcher::{Error, Launcher, UpOptions, process};
+use lab_05::netns::Netns;
+
+/// The test's host namespace and state; dropping it brings the cluster down and deletes both.
+struct World {
+    host_name: String,
+    prefix: String,
+    state: tempfile::TempDir,
+}
+
+impl World {
+    fn new(tag: &str) -> World {
+        let prefix = format!("fcl-{}-{tag}-", std::process::id());
+        let host_name = format!("{prefix}host");
+        Netns::create_named(&host_name).expect("create the host namespace");
+        World {
+            host_name,
+            prefix,
+            state: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn host(&self) -> Netns {
+        Netns::named(&self.host_name).unwrap()
+    }
+
+    fn launcher(&self) -> Launcher {
+        let mut config = Launcher::network_config(self.state.path());
+        config.netns_prefix.clone_from(&self.prefix);
+        Launcher::new(self.host(), self.state.path(), config).unwrap()
+    }
+}
+
+impl Drop for World {
+    fn drop(&mut self) {
+        let launcher = self.launcher();
+        let down = self.host().run(|| launcher.down(&mut |_| {}));
+        if !matches!(down, Ok(Ok(()))) {
+            eprintln!("cleanup: cluster down failed: {down:?}");
+        }
+        if let Err(error) = Netns::delete_named(&self.host_name) {
+            eprintln!("cleanup: {}: {error}", self.host_name);
+        }
+    }
+}
+
+fn options(nodes: &[&str]) -> UpOptions {
+    UpOptions {
+        nodes: nodes.iter().map(|n| (*n).to_owned()).collect(),
+        bin_dir: PathBuf::from(env!("CARGO_BIN_EXE_kube-apiserver"))
+            .parent()
+            .unwrap()
+            .to_path_buf(),
+        etcd_servers: Vec::new(),
+    }
+}
+
+/// `GET path` over plain HTTP/1.0; the whole answer.
+fn get(address: SocketAddr, path: &str) -> String {
+    let mut stream = TcpStream::connect_timeout(&address, Duration::from_secs(5)).unwrap();
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: test\r\n\r\n").unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    answer
+}
+
+#[test]
+fn up_serves_the_api_from_the_first_node_and_down_removes_everything() {
+    labkit::require!(labkit::root());
+    let world = World::new("up");
+    let launcher = world.launcher();
+    let host = world.host();
+    // Everything that touches the network runs inside the test's host namespace.
+    let (api, version, status) = host
+        .run(|| {
+            let mut lines = Vec::new();
+            let api = launcher
+                .up(&options(&["k8smaster", "k8snode1"]), &mut |line| {
+                    lines.push(line.to_owned());
+                })
+                .expect("cluster up");
+            (api, get(api, "/version"), lines)
+        })
+        .unwrap();
+    assert_eq!(api.to_string(), "10.240.0.2:6443");
+    assert!(version.starts_with("HTTP/1.0 200"), "{version}");
+    assert!(version.contains("\"gitVersion\""), "{version}");
+    assert!(
+        status
+            .iter()
+            .any(|line| line.contains("kube-apiserver on k8smaster: ready")),
+        "{status:?}"
+    );
+    let kubeconfig = std::fs::read_to_string(launcher.kubeconfig()).unwrap();
+    assert!(
+        kubeconfig.contains("server: http://10.240.0.2:6443"),
+        "{kubeconfig}"
+    );
+    let running = launcher.status();
+    assert_eq!(running.len(), 1, "{running:?}");
+    assert_eq!(
+        (running[0].node.as_str(), running[0].component.as_str()),
+        ("k8smaster", "kube-apiserver")
+    );
+    let pid = running[0].pid.expect("the API server runs");
+
+    // A second `up` refuses: the state says a cluster is up.
+    let again = host
+        .run(|| launcher.up(&options(&["k8smaster"]), &mut |_| {}))
+        .unwrap();
+    assert!(matches!(again, Err(Error::AlreadyUp(_))), "{again:?}");
+
+    host.run(|| launcher.down(&mut |_| {})).unwrap().unwrap();
+    // Stopped (a zombie until this test process, its parent, exits: `running` says no).
+    let recorded = process::Recorded {
+        pid,
+        program: PathBuf::from(env!("CARGO_BIN_EXE_kube-apiserver")),
+    };
+    assert!(!process::running(&recorded), "kube-apiserver still runs");
+    assert!(launcher.status().is_empty());
+    assert!(launcher.recorded_nodes().is_empty());
+    for node in ["k8smaster", "k8snode1"] {
+        assert!(
+            Netns::named(&format!("{}{node}", world.prefix)).is_err(),
+            "{node} is left"
+        );
+    }
+    // Down again: nothing to do, no error.
+    host.run(|| launcher.down(&mut |_| {})).unwrap().unwrap();
+}
+
+#[test]
+fn up_without_the_component_binaries_says_what_to_build() {
+    let state = tempfile::tempdir().unwrap();
+    let host = Netns::open("/proc/self/ns/net").unwrap();
+    let launcher =
+        Launcher::new(host, state.path(), Launcher::network_config(state.path())).unwrap();
+    let mut options = options(&["k8smaster"]);
+    options.bin_dir = state.path().join("nowhere");
+    let error = launcher.up(&options, &mut |_| {}).unwrap_err();
+    assert!(matches!(error, Error::MissingBinary(_)), "{error:?}");
+    assert!(
+        error.to_string().contains("cargo build -p final-cluster"),
+        "{error}"
+    );
+}
