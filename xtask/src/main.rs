@@ -11,6 +11,7 @@
 //! - `bootstrap`: install the system parts the kit needs.
 //! - `book`: check the book's includes and step sections, then build it.
 //! - `bench <area>`: measure an area side by side with its real peer.
+//! - `up` / `down`: build the final cluster's programs and start or stop the local cluster.
 //!
 //! # Layout
 //! `labs.rs` reads each lab's `lab.toml`; `strip.rs` is the generator; `grade.rs` runs and
@@ -20,6 +21,7 @@ mod bench;
 mod book;
 mod bootstrap;
 mod check_labs;
+mod cluster;
 mod export;
 #[cfg(test)]
 mod fixture;
@@ -116,6 +118,17 @@ enum Cmd {
         #[arg(long, default_value_t = 100)]
         runs: usize,
     },
+    /// Build the final cluster's programs and bring the local cluster up (root or sudo).
+    Up {
+        /// How many nodes (k8smaster, k8snode1, ...).
+        #[arg(long, default_value_t = 3)]
+        nodes: u8,
+        /// Run the API server on these etcd endpoints instead of the embedded store.
+        #[arg(long)]
+        etcd_servers: Option<String>,
+    },
+    /// Bring the local cluster down, removing everything `up` made.
+    Down,
 }
 
 fn main() -> ExitCode {
@@ -152,6 +165,11 @@ fn run(command: Cmd) -> Result<bool> {
         Cmd::Bootstrap => bootstrap::ensure_system_parts(false).map(|()| true),
         Cmd::Book => pipeline::book(&root).map(|()| true),
         Cmd::Bench { area, runs } => bench::bench(&root, &area, runs).map(|()| true),
+        Cmd::Up {
+            nodes,
+            etcd_servers,
+        } => cluster::up(&root, nodes, etcd_servers.as_deref()).map(|()| true),
+        Cmd::Down => cluster::down(&root).map(|()| true),
     }
 }
 
