@@ -129,7 +129,8 @@ pub fn filter(state: &FilterState, pod: &PodInfo, node: &NodeInfo) -> Result<(),
     }
     // ...unless no pod anywhere matches and the pod matches its own terms: it is the first of
     // a group that wants to be together.
-    if !pods_exist && !(state.affinity.is_empty() && matches_all(&pod.required_affinity, pod)) {
+    let first_of_group = state.affinity.is_empty() && matches_all(&pod.required_affinity, pod);
+    if !pods_exist && !first_of_group {
         return Err(Rejection::unresolvable(NAME, ERR_AFFINITY));
     }
     for term in &pod.required_anti_affinity {

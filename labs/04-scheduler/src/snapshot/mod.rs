@@ -9,6 +9,7 @@
 mod node_info;
 mod pod_info;
 mod resources;
+mod terms;
 
 use std::collections::HashMap;
 use std::sync::Arc;
