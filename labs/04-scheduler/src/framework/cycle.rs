@@ -39,6 +39,27 @@ impl<'a> CycleState<'a> {
         }
     }
 
+    /// [`CycleState::pre_filter`], with PodTopologySpread's counts kept up to date in `cache`
+    /// from one cycle to the next (what `schedule_one` uses).
+    pub fn pre_filter_cached(
+        snapshot: &'a Snapshot,
+        pod: &'a PodInfo,
+        profile: &Profile,
+        cache: &mut topology_spread::FilterCache,
+    ) -> Self {
+        let enabled = |p| profile.filters.contains(&p);
+        CycleState {
+            snapshot,
+            pod,
+            inter_pod: enabled(FilterPlugin::InterPodAffinity)
+                .then(|| inter_pod_affinity::pre_filter(snapshot, pod))
+                .flatten(),
+            spread: enabled(FilterPlugin::PodTopologySpread)
+                .then(|| topology_spread::pre_filter_cached(snapshot, pod, cache))
+                .flatten(),
+        }
+    }
+
     /// PreScore, Score, NormalizeScore and weights over the feasible nodes.
     pub fn score(&self, profile: &Profile, feasible: &[&NodeInfo]) -> Vec<NodeScores> {
         let mut result: Vec<NodeScores> = feasible

@@ -31,6 +31,8 @@ pub struct SchedulingState {
     pub rng: Rng,
     /// Index of the node the next cycle filters first (`nextStartNodeIndex`).
     pub next_start_node_index: usize,
+    /// PodTopologySpread's PreFilter counts, carried to the next pod of the same workload.
+    pub spread_cache: crate::plugins::topology_spread::FilterCache,
 }
 
 impl SchedulingState {
@@ -39,6 +41,7 @@ impl SchedulingState {
         SchedulingState {
             rng: Rng::new(seed),
             next_start_node_index: 0,
+            spread_cache: Default::default(),
         }
     }
 }
@@ -137,7 +140,7 @@ pub fn schedule_one(
     if nodes.is_empty() {
         return Err(fit_error(Vec::new()));
     }
-    let cycle = CycleState::pre_filter(snapshot, pod, profile);
+    let cycle = CycleState::pre_filter_cached(snapshot, pod, profile, &mut state.spread_cache);
     let wanted = num_feasible_nodes_to_find(profile.percentage_of_nodes_to_score, nodes.len());
     let start = state.next_start_node_index % nodes.len();
     let mut feasible: Vec<&NodeInfo> = Vec::new();

@@ -6,6 +6,7 @@
 //! already sees that space as taken. Every change is incremental: adding a pod touches one
 //! NodeInfo, never the whole cluster.
 
+mod journal;
 mod node_info;
 mod pod_info;
 mod resources;
@@ -17,6 +18,7 @@ use std::sync::Arc;
 use k8s_openapi::api::core::v1::{Node, Pod};
 use thiserror::Error;
 
+pub use journal::PodChange;
 pub use node_info::{NodeError, NodeInfo, normalized_image_name};
 pub use pod_info::{
     AffinityTerm, DEFAULT_MEMORY_REQUEST, DEFAULT_MILLI_CPU_REQUEST, HostPort, Namespaces, NonZero,
@@ -60,6 +62,8 @@ pub struct Snapshot {
     pod_nodes: HashMap<String, String>,
     /// Normalised image name -> how many nodes have it (ImageLocality spreads images).
     image_nodes: HashMap<String, usize>,
+    /// The recent pod changes, for caches that outlive a cycle.
+    journal: journal::Journal,
 }
 
 impl Snapshot {
@@ -88,8 +92,20 @@ impl Snapshot {
         self.pod_nodes.get(key).map(String::as_str)
     }
 
+    /// A number that changes with every change to the snapshot.
+    pub fn generation(&self) -> u64 {
+        self.journal.generation
+    }
+
+    /// The pod changes since `generation`, or `None` when they cannot be replayed (a node
+    /// changed since, or it is too long ago): then a cache must recount.
+    pub fn pod_changes_since(&self, generation: u64) -> Option<impl Iterator<Item = &PodChange>> {
+        self.journal.since(generation)
+    }
+
     /// A node appeared, or changed (an add for a name already known is an update).
     pub fn add_node(&mut self, node: Node) -> Result<(), SnapshotError> {
+        self.journal.reset();
         let name = node.metadata.name.clone().unwrap_or_default();
         if let Some(&i) = self.index.get(&name) {
             let info = &mut self.nodes[i];
@@ -112,6 +128,7 @@ impl Snapshot {
 
     /// A node went away, with the pods the snapshot had on it.
     pub fn remove_node(&mut self, name: &str) -> Result<(), SnapshotError> {
+        self.journal.reset();
         let i = self
             .index
             .remove(name)
@@ -148,6 +165,7 @@ impl Snapshot {
         // An update: the old version leaves first (it may even have been on another node).
         self.remove_pod(&pod.key);
         self.pod_nodes.insert(pod.key.clone(), node);
+        self.journal.record(PodChange::Added(i, Arc::clone(&pod)));
         self.nodes[i].add_pod(pod);
         Ok(())
     }
@@ -157,10 +175,14 @@ impl Snapshot {
         let Some(node) = self.pod_nodes.remove(key) else {
             return false;
         };
-        match self.index.get(&node) {
-            Some(&i) => self.nodes[i].remove_pod(key),
-            None => false,
-        }
+        let Some(&i) = self.index.get(&node) else {
+            return false;
+        };
+        let Some(pod) = self.nodes[i].pods.iter().find(|p| p.key == key).cloned() else {
+            return false;
+        };
+        self.journal.record(PodChange::Removed(i, pod));
+        self.nodes[i].remove_pod(key)
     }
 
     /// Assumes a pod on a node: the scheduler's own decision, counted before the API server

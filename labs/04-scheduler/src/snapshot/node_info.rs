@@ -47,6 +47,8 @@ pub struct NodeInfo {
     pub pods_with_affinity: usize,
     /// How many of its pods have required anti-affinity terms.
     pub pods_with_required_anti_affinity: usize,
+    /// A copy of the node's labels, read by nearly every plugin for every node.
+    labels: Labels,
 }
 // ANCHOR_END: node_info
 
@@ -65,6 +67,7 @@ impl NodeInfo {
             images: BTreeMap::new(),
             pods_with_affinity: 0,
             pods_with_required_anti_affinity: 0,
+            labels: Labels::new(),
         };
         info.set_node(node)?;
         Ok(info)
@@ -95,13 +98,14 @@ impl NodeInfo {
             }
         }
         self.name = name;
+        self.labels = labels_of(node.metadata.labels.as_ref()).clone();
         self.node = Arc::new(node);
         Ok(())
     }
 
     /// The node's labels.
     pub fn labels(&self) -> &Labels {
-        labels_of(self.node.metadata.labels.as_ref())
+        &self.labels
     }
 
     /// The node's taints (`spec.taints`).

@@ -277,3 +277,35 @@ fn step2_topology_spread_rejects_nodes_without_the_key() {
         ["node(s) didn't match pod topology spread constraints"]
     );
 }
+
+#[test]
+fn topology_spread_cache_agrees_with_a_full_recount() {
+    use lab_04::plugins::topology_spread::{FilterCache, pre_filter, pre_filter_cached};
+    let spec = spread(1, "topology.kubernetes.io/zone", "");
+    let mut yaml = ZONES.to_string();
+    for i in 0..6 {
+        yaml.push_str(&format!(
+            "---\napiVersion: v1\nkind: Pod\nmetadata: {{name: p{i}, labels: {{app: web}}}}\nspec:\n{spec}\n  containers: [{{name: c, image: x}}]\n"
+        ));
+    }
+    let (mut snapshot, pending) = scenario(&yaml);
+    let mut cache = FilterCache::default();
+    let nodes = ["a-1", "b-1", "a-2", "b-1", "a-1", "a-2"];
+    for (pod, node) in pending.iter().zip(nodes) {
+        assert_eq!(
+            pre_filter_cached(&snapshot, pod, &mut cache),
+            pre_filter(&snapshot, pod)
+        );
+        snapshot.assume(pod, node).expect("assume");
+    }
+    assert!(snapshot.remove_pod("default/p1"));
+    assert_eq!(
+        pre_filter_cached(&snapshot, &pending[0], &mut cache),
+        pre_filter(&snapshot, &pending[0])
+    );
+    let counts = pre_filter(&snapshot, &pending[0])
+        .expect("constraints")
+        .counts;
+    assert_eq!(counts[0].get("a"), Some(&4));
+    assert_eq!(counts[0].get("b"), Some(&1));
+}

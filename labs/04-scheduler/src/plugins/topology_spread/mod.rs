@@ -10,7 +10,10 @@
 mod filter;
 mod score;
 
-pub use filter::{ERR_CONSTRAINTS, ERR_MISSING_LABEL, FilterState, filter, pre_filter};
+pub use filter::{
+    ERR_CONSTRAINTS, ERR_MISSING_LABEL, FilterCache, FilterState, filter, pre_filter,
+    pre_filter_cached,
+};
 pub use score::{ScoreState, default_constraints, normalize, pre_score, score, score_for_count};
 
 use crate::snapshot::{NodeInfo, PodInfo, SpreadConstraint};
@@ -25,10 +28,13 @@ pub const NAME: &str = "PodTopologySpread";
 pub fn count_matching(node: &NodeInfo, constraint: &SpreadConstraint, namespace: &str) -> i64 {
     node.pods
         .iter()
-        .filter(|p| p.namespace == namespace)
-        .filter(|p| p.pod.metadata.deletion_timestamp.is_none())
-        .filter(|p| constraint.selector.matches(p.labels()))
+        .filter(|p| counts(p, constraint, namespace))
         .count() as i64
+}
+
+/// True if the constraint counts this pod (see [`count_matching`]).
+pub fn counts(pod: &PodInfo, constraint: &SpreadConstraint, namespace: &str) -> bool {
+    !pod.terminating() && pod.namespace == namespace && constraint.selector.matches(pod.labels())
 }
 
 /// `matchNodeInclusionPolicies`: with `nodeAffinityPolicy: Honor` (the default) a node the pod
