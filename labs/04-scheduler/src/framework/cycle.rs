@@ -45,7 +45,7 @@ impl<'a> CycleState<'a> {
         snapshot: &'a Snapshot,
         pod: &'a PodInfo,
         profile: &Profile,
-        cache: &mut topology_spread::FilterCache,
+        cache: &mut topology_spread::CountsCache,
     ) -> Self {
         let enabled = |p| profile.filters.contains(&p);
         CycleState {
@@ -61,7 +61,12 @@ impl<'a> CycleState<'a> {
     }
 
     /// PreScore, Score, NormalizeScore and weights over the feasible nodes.
-    pub fn score(&self, profile: &Profile, feasible: &[&NodeInfo]) -> Vec<NodeScores> {
+    pub fn score(
+        &self,
+        profile: &Profile,
+        feasible: &[&NodeInfo],
+        spread_cache: &mut topology_spread::CountsCache,
+    ) -> Vec<NodeScores> {
         let mut result: Vec<NodeScores> = feasible
             .iter()
             .map(|n| NodeScores {
@@ -102,11 +107,12 @@ impl<'a> CycleState<'a> {
                         s
                     }),
                 ScorePlugin::PodTopologySpread => {
-                    topology_spread::pre_score(self.snapshot, pod, feasible).map(|state| {
-                        let mut s = raw(&|n| topology_spread::score(&state, pod, n));
-                        topology_spread::normalize(&state, feasible, &mut s);
-                        s
-                    })
+                    topology_spread::pre_score_cached(self.snapshot, pod, feasible, spread_cache)
+                        .map(|state| {
+                            let mut s = raw(&|n| topology_spread::score(&state, pod, n));
+                            topology_spread::normalize(&state, feasible, &mut s);
+                            s
+                        })
                 }
             };
             // A plugin whose PreScore said "skip" adds nothing.

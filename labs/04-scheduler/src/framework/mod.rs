@@ -16,6 +16,7 @@ pub use profile::{FilterPlugin, Profile, ScorePlugin};
 pub use rng::Rng;
 pub use status::{FitError, Rejection};
 
+use crate::plugins::topology_spread::CountsCache;
 use crate::snapshot::{NodeInfo, PodInfo, Snapshot};
 
 /// Below this many nodes, all are filtered (`minFeasibleNodesToFind`).
@@ -32,7 +33,9 @@ pub struct SchedulingState {
     /// Index of the node the next cycle filters first (`nextStartNodeIndex`).
     pub next_start_node_index: usize,
     /// PodTopologySpread's PreFilter counts, carried to the next pod of the same workload.
-    pub spread_cache: crate::plugins::topology_spread::FilterCache,
+    pub spread_filter_cache: CountsCache,
+    /// The same for its PreScore.
+    pub spread_score_cache: CountsCache,
 }
 
 impl SchedulingState {
@@ -41,7 +44,8 @@ impl SchedulingState {
         SchedulingState {
             rng: Rng::new(seed),
             next_start_node_index: 0,
-            spread_cache: Default::default(),
+            spread_filter_cache: CountsCache::default(),
+            spread_score_cache: CountsCache::default(),
         }
     }
 }
@@ -140,7 +144,8 @@ pub fn schedule_one(
     if nodes.is_empty() {
         return Err(fit_error(Vec::new()));
     }
-    let cycle = CycleState::pre_filter_cached(snapshot, pod, profile, &mut state.spread_cache);
+    let cycle =
+        CycleState::pre_filter_cached(snapshot, pod, profile, &mut state.spread_filter_cache);
     let wanted = num_feasible_nodes_to_find(profile.percentage_of_nodes_to_score, nodes.len());
     let start = state.next_start_node_index % nodes.len();
     let mut feasible: Vec<&NodeInfo> = Vec::new();
@@ -172,7 +177,7 @@ pub fn schedule_one(
             scores: Vec::new(),
         }),
         _ => {
-            let scores = cycle.score(profile, &feasible);
+            let scores = cycle.score(profile, &feasible, &mut state.spread_score_cache);
             let best = select_host(&scores, &mut state.rng).unwrap_or(0);
             Ok(ScheduleResult {
                 node: scores[best].node.clone(),

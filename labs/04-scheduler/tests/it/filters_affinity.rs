@@ -280,7 +280,9 @@ fn step2_topology_spread_rejects_nodes_without_the_key() {
 
 #[test]
 fn topology_spread_cache_agrees_with_a_full_recount() {
-    use lab_04::plugins::topology_spread::{FilterCache, pre_filter, pre_filter_cached};
+    use lab_04::plugins::topology_spread::{
+        CountsCache, count_domains, count_domains_cached, pre_filter, pre_filter_cached,
+    };
     let spec = spread(1, "topology.kubernetes.io/zone", "");
     let mut yaml = ZONES.to_string();
     for i in 0..6 {
@@ -289,12 +291,19 @@ fn topology_spread_cache_agrees_with_a_full_recount() {
         ));
     }
     let (mut snapshot, pending) = scenario(&yaml);
-    let mut cache = FilterCache::default();
+    let mut cache = CountsCache::default();
+    let mut loose = CountsCache::default();
     let nodes = ["a-1", "b-1", "a-2", "b-1", "a-1", "a-2"];
     for (pod, node) in pending.iter().zip(nodes) {
         assert_eq!(
             pre_filter_cached(&snapshot, pod, &mut cache),
             pre_filter(&snapshot, pod)
+        );
+        // Without requiring every key (the system defaults' way), nodes lacking it count too.
+        let constraints = &pod.spread_constraints;
+        assert_eq!(
+            count_domains_cached(&snapshot, pod, constraints, false, &mut loose),
+            count_domains(&snapshot, pod, constraints, false)
         );
         snapshot.assume(pod, node).expect("assume");
     }

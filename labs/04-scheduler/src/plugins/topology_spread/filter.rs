@@ -1,12 +1,11 @@
 //! PodTopologySpread's filter: the `DoNotSchedule` constraints.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
-use k8s_openapi::api::core::v1::{NodeSelector, Toleration};
-
-use super::{NAME, count_matching, counts, has_all_keys, node_included};
+use super::NAME;
+use super::counts::{CountsCache, DomainCounts, count_domains, count_domains_cached};
 use crate::framework::Rejection;
-use crate::snapshot::{NodeInfo, PodChange, PodInfo, Snapshot, SpreadConstraint};
+use crate::snapshot::{NodeInfo, PodInfo, Snapshot, SpreadConstraint};
 
 /// The skew would exceed maxSkew.
 pub const ERR_CONSTRAINTS: &str = "node(s) didn't match pod topology spread constraints";
@@ -28,38 +27,39 @@ pub struct FilterState {
 /// PreFilter: `None` when the pod has no `DoNotSchedule` constraint. Counts matching pods per
 /// domain over the nodes that have every key and that the inclusion policies admit.
 pub fn pre_filter(snapshot: &Snapshot, pod: &PodInfo) -> Option<FilterState> {
+    let constraints = hard_constraints(pod)?;
+    let counts = count_domains(snapshot, pod, &constraints, true);
+    Some(filter_state(constraints, counts))
+}
+
+/// [`pre_filter`] with the counts carried between cycles in `cache`.
+pub fn pre_filter_cached(
+    snapshot: &Snapshot,
+    pod: &PodInfo,
+    cache: &mut CountsCache,
+) -> Option<FilterState> {
+    let constraints = hard_constraints(pod)?;
+    let counts = count_domains_cached(snapshot, pod, &constraints, true, cache);
+    Some(filter_state(constraints, counts))
+}
+
+fn hard_constraints(pod: &PodInfo) -> Option<Vec<SpreadConstraint>> {
     let constraints: Vec<SpreadConstraint> = pod
         .spread_constraints
         .iter()
         .filter(|c| c.hard)
         .cloned()
         .collect();
-    if constraints.is_empty() {
-        return None;
-    }
-    let mut counts: Vec<HashMap<String, i64>> = vec![HashMap::new(); constraints.len()];
-    for node in snapshot.nodes() {
-        if !has_all_keys(node, &constraints) {
-            continue;
-        }
-        for (i, c) in constraints.iter().enumerate() {
-            if !node_included(c, pod, node) {
-                continue;
-            }
-            let value = node
-                .labels()
-                .get(&c.topology_key)
-                .cloned()
-                .unwrap_or_default();
-            *counts[i].entry(value).or_default() += count_matching(node, c, &pod.namespace);
-        }
-    }
+    (!constraints.is_empty()).then_some(constraints)
+}
+
+fn filter_state(constraints: Vec<SpreadConstraint>, counts: DomainCounts) -> FilterState {
     let min_counts = min_counts(&constraints, &counts);
-    Some(FilterState {
+    FilterState {
         constraints,
         counts,
         min_counts,
-    })
+    }
 }
 
 /// The global minimum of each constraint.
@@ -101,93 +101,4 @@ pub fn filter(state: &FilterState, pod: &PodInfo, node: &NodeInfo) -> Result<(),
     }
     Ok(())
     // END SOLUTION
-}
-
-/// Everything the PreFilter counts depend on: pods with equal keys (the replicas of one
-/// workload, typically) get equal counts.
-#[derive(Debug, Clone, PartialEq)]
-struct CacheKey {
-    namespace: String,
-    constraints: Vec<SpreadConstraint>,
-    node_selector: Option<BTreeMap<String, String>>,
-    required_node_affinity: Option<NodeSelector>,
-    tolerations: Option<Vec<Toleration>>,
-}
-
-impl CacheKey {
-    fn of(pod: &PodInfo, constraints: Vec<SpreadConstraint>) -> Self {
-        let spec = pod.pod.spec.as_ref();
-        CacheKey {
-            namespace: pod.namespace.clone(),
-            constraints,
-            node_selector: spec.and_then(|s| s.node_selector.clone()),
-            required_node_affinity: spec
-                .and_then(|s| s.affinity.as_ref())
-                .and_then(|a| a.node_affinity.as_ref())
-                .and_then(|n| {
-                    n.required_during_scheduling_ignored_during_execution
-                        .clone()
-                }),
-            tolerations: spec.and_then(|s| s.tolerations.clone()),
-        }
-    }
-}
-
-/// The last PreFilter's counts, kept between cycles: the next pod of the same workload replays
-/// the snapshot's journal (usually the one pod assumed since) instead of recounting every node.
-#[derive(Debug, Clone, Default)]
-pub struct FilterCache {
-    entry: Option<(CacheKey, u64, FilterState)>,
-}
-
-/// [`pre_filter`] through the cache: the same counts, updated from the pod changes since the
-/// cached generation when the key matches and the journal reaches back; recounted otherwise.
-pub fn pre_filter_cached(
-    snapshot: &Snapshot,
-    pod: &PodInfo,
-    cache: &mut FilterCache,
-) -> Option<FilterState> {
-    let constraints: Vec<SpreadConstraint> = pod
-        .spread_constraints
-        .iter()
-        .filter(|c| c.hard)
-        .cloned()
-        .collect();
-    if constraints.is_empty() {
-        return None;
-    }
-    let key = CacheKey::of(pod, constraints);
-    if let Some((cached_key, generation, state)) = &mut cache.entry
-        && *cached_key == key
-        && let Some(changes) = snapshot.pod_changes_since(*generation)
-    {
-        for change in changes {
-            let (index, changed, delta) = match change {
-                PodChange::Added(index, changed) => (*index, changed, 1),
-                PodChange::Removed(index, changed) => (*index, changed, -1),
-            };
-            let Some(node) = snapshot.nodes().get(index) else {
-                continue;
-            };
-            if !has_all_keys(node, &state.constraints) {
-                continue;
-            }
-            for (i, c) in state.constraints.iter().enumerate() {
-                if node_included(c, pod, node) && counts(changed, c, &pod.namespace) {
-                    let value = node
-                        .labels()
-                        .get(&c.topology_key)
-                        .cloned()
-                        .unwrap_or_default();
-                    *state.counts[i].entry(value).or_default() += delta;
-                }
-            }
-        }
-        state.min_counts = min_counts(&state.constraints, &state.counts);
-        *generation = snapshot.generation();
-        return Some(state.clone());
-    }
-    let state = pre_filter(snapshot, pod)?;
-    cache.entry = Some((key, snapshot.generation(), state.clone()));
-    Some(state)
 }

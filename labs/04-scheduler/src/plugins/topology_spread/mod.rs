@@ -7,14 +7,17 @@
 //! `maxSkew`; `ScheduleAnyway` constraints (and the system defaults) score nodes in emptier
 //! domains higher.
 
+mod counts;
 mod filter;
 mod score;
 
+pub use counts::{CountsCache, DomainCounts, count_domains, count_domains_cached};
 pub use filter::{
-    ERR_CONSTRAINTS, ERR_MISSING_LABEL, FilterCache, FilterState, filter, pre_filter,
-    pre_filter_cached,
+    ERR_CONSTRAINTS, ERR_MISSING_LABEL, FilterState, filter, pre_filter, pre_filter_cached,
 };
-pub use score::{ScoreState, default_constraints, normalize, pre_score, score, score_for_count};
+pub use score::{
+    ScoreState, default_constraints, normalize, pre_score, pre_score_cached, score, score_for_count,
+};
 
 use crate::snapshot::{NodeInfo, PodInfo, SpreadConstraint};
 

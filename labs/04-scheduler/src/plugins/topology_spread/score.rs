@@ -2,7 +2,8 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::{count_matching, has_all_keys, node_included};
+use super::counts::{CountsCache, DomainCounts, count_domains, count_domains_cached};
+use super::{count_matching, has_all_keys};
 use crate::labels::Selector;
 use crate::plugins::MAX_NODE_SCORE;
 use crate::snapshot::{NodeInfo, PodInfo, Snapshot, SpreadConstraint};
@@ -62,6 +63,28 @@ pub struct ScoreState {
 
 /// PreScore: `None` (skip) when there is nothing to score.
 pub fn pre_score(snapshot: &Snapshot, pod: &PodInfo, feasible: &[&NodeInfo]) -> Option<ScoreState> {
+    pre_score_with(pod, feasible, |constraints, require_all_keys| {
+        count_domains(snapshot, pod, constraints, require_all_keys)
+    })
+}
+
+/// [`pre_score`] with the counts carried between cycles in `cache`.
+pub fn pre_score_cached(
+    snapshot: &Snapshot,
+    pod: &PodInfo,
+    feasible: &[&NodeInfo],
+    cache: &mut CountsCache,
+) -> Option<ScoreState> {
+    pre_score_with(pod, feasible, |constraints, require_all_keys| {
+        count_domains_cached(snapshot, pod, constraints, require_all_keys, cache)
+    })
+}
+
+fn pre_score_with(
+    pod: &PodInfo,
+    feasible: &[&NodeInfo],
+    count_all: impl FnOnce(&[SpreadConstraint], bool) -> DomainCounts,
+) -> Option<ScoreState> {
     let own: Vec<SpreadConstraint> = pod
         .spread_constraints
         .iter()
@@ -114,23 +137,14 @@ pub fn pre_score(snapshot: &Snapshot, pod: &PodInfo, feasible: &[&NodeInfo]) -> 
             ((size + 2) as f64).ln()
         })
         .collect();
-    // Count matching pods over all nodes, but only into domains some feasible node is in.
-    for node in snapshot.nodes() {
-        if require_all_keys && !has_all_keys(node, &constraints) {
+    // Matching pods over all nodes, but only for domains some feasible node is in.
+    let all = count_all(&constraints, require_all_keys);
+    for (i, c) in constraints.iter().enumerate() {
+        if c.topology_key == HOSTNAME {
             continue;
         }
-        for (i, c) in constraints.iter().enumerate() {
-            if c.topology_key == HOSTNAME || !node_included(c, pod, node) {
-                continue;
-            }
-            let value = node
-                .labels()
-                .get(&c.topology_key)
-                .map(String::as_str)
-                .unwrap_or("");
-            if let Some(count) = counts[i].get_mut(value) {
-                *count += count_matching(node, c, &pod.namespace);
-            }
+        for (value, count) in counts[i].iter_mut() {
+            *count = all[i].get(value).copied().unwrap_or(0);
         }
     }
     Some(ScoreState {
