@@ -1,8 +1,17 @@
 //! Lab 04: the scheduler.
 //!
-//! The learner builds filters and scores as pure functions over a snapshot of nodes and pods,
-//! then the scheduling queue, binding, and preemption. The chapter is
+//! The scheduler picks a node for every pod that has none. It keeps a [`snapshot`] of the
+//! nodes and the pods on them, runs the [`plugins`] of a [`framework::Profile`] over it
+//! (filters: can this node run the pod?; scores: how good is it?) and chooses the best node.
+//! All of that is pure: [`framework::schedule_one`] reads the snapshot and never calls the API
+//! server. The [`simulate`] module runs it over a YAML file of nodes and pods. The chapter is
 //! `book/src/lab-04-scheduler.md`.
 //!
-//! Not written yet: this crate has no exercise steps, so `cargo xtask grade` reports it as
-//! "no steps yet".
+//! Steps: 1 the snapshot ([`quantity`], [`snapshot`]), 2 the filters, 3 the scores.
+
+pub mod framework;
+pub mod labels;
+pub mod plugins;
+pub mod quantity;
+pub mod simulate;
+pub mod snapshot;

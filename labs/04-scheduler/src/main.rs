@@ -1,0 +1,87 @@
+//! `lab-04`: the command line of lab 04, a thin shell over the `lab_04` library.
+//!
+//! ```text
+//! cargo run -p lab-04 -- simulate labs/04-scheduler/examples/app-and-log-collector.yaml --explain
+//! cargo run -p lab-04 -- simulate scenario.yaml --json --seed 7
+//! ```
+//!
+//! Exit codes: 0 on success, 2 for a scenario file that cannot be read or used (a one-line
+//! message names the document and the field), 1 for anything else.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use lab_04::simulate::{self, Options};
+use tracing_subscriber::EnvFilter;
+
+/// The scheduler of the course (lab 04).
+#[derive(Debug, Parser)]
+#[command(name = "lab-04", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Schedule the pending pods of a YAML file of v1 Nodes and Pods, without a cluster. Pods
+    /// with spec.nodeName are running already; the others are scheduled in file order.
+    Simulate {
+        /// The scenario: a multi-document YAML file.
+        scenario: PathBuf,
+        /// Also print each node's filter verdict and per-plugin scores.
+        #[arg(long)]
+        explain: bool,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+        /// The seed that breaks ties between equally scored nodes.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Simulate {
+            scenario,
+            explain,
+            json,
+            seed,
+        } => {
+            let text = match std::fs::read_to_string(&scenario) {
+                Ok(text) => text,
+                Err(e) => {
+                    eprintln!("error: cannot read {}: {e}", scenario.display());
+                    return ExitCode::from(2);
+                }
+            };
+            let simulation = match simulate::simulate(&text, &Options { seed }) {
+                Ok(s) => s,
+                Err(e) => {
+                    eprintln!("error: {}: {e}", scenario.display());
+                    return ExitCode::from(2);
+                }
+            };
+            if json {
+                match serde_json::to_string_pretty(&simulate::render_json(&simulation, explain)) {
+                    Ok(text) => println!("{text}"),
+                    Err(e) => {
+                        eprintln!("error: {e}");
+                        return ExitCode::from(1);
+                    }
+                }
+            } else {
+                print!("{}", simulate::render_text(&simulation, explain));
+            }
+            ExitCode::SUCCESS
+        }
+    }
+}
