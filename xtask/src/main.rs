@@ -110,11 +110,13 @@ enum Cmd {
     /// Check the book's includes and step sections, then build it with mdbook.
     Book,
     /// Measure an area side by side with its real peer (runtime: lab-01 vs crun and runc;
-    /// apiserver: lab-02 on both stores vs raw etcd).
+    /// apiserver: lab-02 on both stores vs raw etcd; scheduler: lab-04 on scheduler_perf's
+    /// workloads vs upstream's thresholds).
     Bench {
-        /// The area to measure: runtime or apiserver.
+        /// The area to measure: runtime, apiserver or scheduler.
         area: String,
-        /// How many runs per contender (apiserver: requests per row, at least 100).
+        /// How many runs per contender (apiserver: requests per row, at least 100; scheduler:
+        /// runs per workload, 3 is plenty).
         #[arg(long, default_value_t = 100)]
         runs: usize,
     },

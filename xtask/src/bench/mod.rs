@@ -6,6 +6,7 @@
 
 mod apiserver;
 mod runtime;
+mod scheduler;
 
 use std::path::Path;
 use std::time::Duration;
@@ -13,7 +14,7 @@ use std::time::Duration;
 use anyhow::{Result, bail};
 
 /// The areas that have a benchmark.
-const AREAS: &[&str] = &["runtime", "apiserver"];
+const AREAS: &[&str] = &["runtime", "apiserver", "scheduler"];
 
 /// `cargo xtask bench <area> [--runs N]`.
 pub(crate) fn bench(root: &Path, area: &str, runs: usize) -> Result<()> {
@@ -23,6 +24,7 @@ pub(crate) fn bench(root: &Path, area: &str, runs: usize) -> Result<()> {
     match area {
         "runtime" => runtime::bench(root, runs),
         "apiserver" => apiserver::bench(root, runs),
+        "scheduler" => scheduler::bench(root, runs),
         other => bail!(
             "no benchmark for `{other}` yet; the areas with one are: {}",
             AREAS.join(", ")
