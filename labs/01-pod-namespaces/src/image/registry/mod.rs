@@ -52,7 +52,7 @@ impl PullOptions {
 }
 
 /// What a pull reports as it goes, for a progress display.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Progress<'a> {
     /// The tag resolved to this manifest (or index) digest.
     Resolved {
