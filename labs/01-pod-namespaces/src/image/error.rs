@@ -189,7 +189,7 @@ pub enum Error {
 
     /// The store has no image by that name.
     #[error(
-        "image {reference} is not in the store {}; see `lab-01 images list`, or add it with `lab-01 images pull`, `images build-busybox` or `images import <dir>`",
+        "image {reference} is not in the store {}; see `lab-01 images list`, or add it with `lab-01 images pull`, `lab-01 images build-busybox` or `lab-01 images import <dir>`",
         store.display()
     )]
     ImageNotFound {
