@@ -71,18 +71,22 @@ pub struct RegistryClient {
 impl RegistryClient {
     /// A client for `image`'s registry: plain HTTP for localhost and the insecure registries,
     /// HTTPS (verified against the Mozilla roots) otherwise.
-    pub fn new(image: &ImageRef, options: &PullOptions) -> Self {
+    pub fn new(image: &ImageRef, options: &PullOptions) -> Result<Self> {
+        let base = options.base_url(image.registry());
+        // The crypto provider is named, not left to rustls' crate features: if another crate
+        // of the workspace enables a second provider, rustls could no longer choose by itself.
         let https = HttpsConnectorBuilder::new()
-            .with_webpki_roots()
+            .with_provider_and_webpki_roots(rustls::crypto::ring::default_provider())
+            .map_err(|error| unreachable(&base, error))?
             .https_or_http()
             .enable_http1()
             .build();
-        Self {
+        Ok(Self {
             http: HttpClient::builder(TokioExecutor::new()).build(https),
-            base: options.base_url(image.registry()),
+            base,
             image: image.clone(),
             token: None,
-        }
+        })
     }
 
     /// `GET /v2/<name>/manifests/<reference>`: a manifest or an index, checked against

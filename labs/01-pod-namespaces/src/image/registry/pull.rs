@@ -29,7 +29,7 @@ pub fn pull_into(
         .build()
         .map_err(Error::io("start a runtime for pulling into", layout.root()))?;
     runtime.block_on(async {
-        let mut client = RegistryClient::new(image, options);
+        let mut client = RegistryClient::new(image, options)?;
         pull_with(&mut client, layout, image, progress).await
     })
 }

@@ -1,9 +1,11 @@
 //! Step 1 tests of pulling from a registry, against a local `docker-registry` (never the
-//! internet): the round trip, digests, a missing tag, a corrupt blob, and pull policies.
+//! internet): the round trip, digests, a missing tag, a corrupt blob, and pull policies; tokens
+//! against a fake registry.
 
 mod kubelet;
 mod offline;
 mod server;
+mod token;
 
 use std::path::Path;
 
