@@ -1,8 +1,9 @@
 //! The bootstrapper: checks for the system parts the kit needs and installs what is missing.
 //!
 //! On a fresh machine only Rust, gcc, Python and git can be assumed. Everything else the course
-//! uses for real (etcd, busybox-static, nftables, protoc, mdbook) is installed here: with apt
-//! when running as root, or by printing the exact command to run otherwise.
+//! uses for real (etcd, busybox-static, docker-registry, skopeo, nftables, protoc, mdbook) is
+//! installed here: with apt when running as root, or by printing the exact command to run
+//! otherwise.
 
 use std::process::Command;
 
@@ -55,6 +56,16 @@ const APT_PARTS: &[Part] = &[
         program: "ip",
         package: Some("iproute2"),
         used_by: "network namespaces in lab-05 and the final cluster",
+    },
+    Part {
+        program: "docker-registry",
+        package: Some("docker-registry"),
+        used_by: "lab-01's pull tests (a local OCI registry on 127.0.0.1)",
+    },
+    Part {
+        program: "skopeo",
+        package: Some("skopeo"),
+        used_by: "lab-01's pull tests (pushing the offline busybox into the local registry)",
     },
     Part {
         program: "unshare",

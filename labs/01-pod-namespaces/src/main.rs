@@ -7,6 +7,8 @@
 //! cargo run -p lab-01 -- images list
 //! cargo run -p lab-01 -- images unpack busybox /tmp/rootfs
 //! cargo run -p lab-01 -- images import ./layout --name myapp:1.0
+//! cargo run -p lab-01 -- images pull busybox:1.36                # from Docker Hub
+//! cargo run -p lab-01 -- images pull 127.0.0.1:5000/team/app:1.0  # a local registry (HTTP)
 //! ```
 //!
 //! Step 7 adds `run`, which runs a Pod manifest on this machine (as root) until its containers
@@ -35,6 +37,9 @@ use tracing_subscriber::EnvFilter;
 // The `run` command lives in its own file; it is part of this binary, not of the library.
 #[path = "cli/run_pod.rs"]
 mod run_pod;
+// Pull progress on stderr, for `images pull` and `run`.
+#[path = "cli/pull_progress.rs"]
+mod pull_progress;
 // `bench-pod`, the measurement behind `cargo xtask bench runtime`.
 #[path = "cli/bench_pod.rs"]
 mod bench_pod;
@@ -105,6 +110,17 @@ enum ImagesCommand {
         #[command(flatten)]
         store: StoreArg,
     },
+    /// Pull an image from its registry (Docker Hub when the name has no registry host).
+    Pull {
+        /// The image, as NAME[:TAG][@DIGEST] (the tag defaults to latest).
+        image: String,
+        /// A registry (HOST:PORT) to reach over plain HTTP instead of HTTPS; repeatable.
+        /// localhost and 127.0.0.1 always are.
+        #[arg(long = "insecure-registry", value_name = "HOST:PORT")]
+        insecure_registries: Vec<String>,
+        #[command(flatten)]
+        store: StoreArg,
+    },
     /// List the stored images.
     List {
         #[command(flatten)]
@@ -133,6 +149,9 @@ struct RunArgs {
     /// Print the final status as JSON (a `v1.PodStatus`) on stdout; logs then go to stderr.
     #[arg(long)]
     json: bool,
+    /// A registry (HOST:PORT) to pull from over plain HTTP; repeatable.
+    #[arg(long = "insecure-registry", value_name = "HOST:PORT")]
+    insecure_registries: Vec<String>,
     #[command(flatten)]
     store: StoreArg,
 }
@@ -229,6 +248,20 @@ fn run(command: Command) -> anyhow::Result<()> {
             let source = OciDir::open(layout)?;
             let store = Store::open_or_create(store.resolve()?)?;
             print_images(&store.import(&source, name.as_ref())?);
+        }
+        ImagesCommand::Pull {
+            image,
+            insecure_registries,
+            store,
+        } => {
+            let reference = ImageRef::parse(&image)?;
+            let store = Store::open_or_create(store.resolve()?)?;
+            let options = image::PullOptions {
+                insecure_registries,
+            };
+            let mut printer = pull_progress::ProgressPrinter::default();
+            let pulled = store.pull(&reference, &options, &mut |event| printer.show(event))?;
+            print_images(&[pulled]);
         }
         // `open`, not `open_or_create`: listing or unpacking must not create a store as a side
         // effect, and a missing store deserves a message that says how to make one.

@@ -161,13 +161,28 @@ pub fn write_image(
 /// Names `descriptor` as `name` in the layout's `index.json`, replacing any entry that already
 /// has that name (a re-tag), and keeps the entries sorted by name so the file is stable.
 pub fn add_index_entry(layout: &OciDir, descriptor: &Descriptor, name: &ImageRef) -> Result<()> {
+    add_annotated_entry(layout, descriptor, name, None)
+}
+
+/// [`add_index_entry`] with one more annotation on the entry, such as where a pulled image came
+/// from (see `Store::pull`).
+pub fn add_annotated_entry(
+    layout: &OciDir,
+    descriptor: &Descriptor,
+    name: &ImageRef,
+    extra: Option<(&str, &str)>,
+) -> Result<()> {
     let mut index = layout.index()?;
     let name = name.to_string();
     let mut entry = descriptor.clone();
-    // Only our annotation: annotations are a HashMap, whose JSON order would not be stable.
-    entry.set_annotations(Some(
-        [(ANNOTATION_REF_NAME.to_owned(), name.clone())].into(),
-    ));
+    // Only our annotations: annotations are a HashMap, whose JSON order would not be stable, so
+    // built images carry just the name (and their index.json stays byte for byte the same).
+    let mut annotations: std::collections::HashMap<String, String> =
+        [(ANNOTATION_REF_NAME.to_owned(), name.clone())].into();
+    if let Some((key, value)) = extra {
+        annotations.insert(key.to_owned(), value.to_owned());
+    }
+    entry.set_annotations(Some(annotations));
     // A name points at one image: re-using a name moves it (like `docker tag`); the old
     // image's blobs stay, shared or unused, since nothing garbage-collects this store.
     let mut manifests: Vec<Descriptor> = index

@@ -178,7 +178,7 @@ pub enum Error {
 
     /// A `name[:tag]` the user typed is not a valid image reference.
     #[error(
-        "invalid image reference `{reference}`: {reason}; write NAME[:TAG], for example busybox or busybox:latest"
+        "invalid image reference `{reference}`: {reason}; write NAME[:TAG][@DIGEST], for example busybox or busybox:latest"
     )]
     InvalidReference {
         /// What the user typed.
@@ -189,7 +189,7 @@ pub enum Error {
 
     /// The store has no image by that name.
     #[error(
-        "image {reference} is not in the store {}; see `lab-01 images list`, or add it with `lab-01 images build-busybox` or `lab-01 images import <dir>`",
+        "image {reference} is not in the store {}; see `lab-01 images list`, or add it with `lab-01 images pull`, `lab-01 images build-busybox` or `lab-01 images import <dir>`",
         store.display()
     )]
     ImageNotFound {
@@ -240,6 +240,63 @@ pub enum Error {
         path: PathBuf,
     },
 
+    /// The registry could not be reached, or the connection broke (a machine problem, not the
+    /// user's: exit code 1).
+    #[error("failed to reach the registry at {url}: {reason}")]
+    Unreachable {
+        /// What we asked for.
+        url: String,
+        /// The connection's complaint (DNS, refused, TLS, timeout).
+        reason: String,
+    },
+
+    /// The registry answered a pull with an error, such as `manifest unknown`.
+    #[error("failed to pull image {image}: {message}")]
+    Registry {
+        /// The image, fully qualified (`docker.io/library/busybox:latest`).
+        image: String,
+        /// The HTTP status.
+        status: u16,
+        /// The registry's own words (its `errors[].message`), or the HTTP status.
+        message: String,
+    },
+
+    /// The registry refused access even after authenticating (anonymously): Docker Hub's
+    /// answer for a repository that does not exist, as for a private one.
+    #[error(
+        "failed to pull image {image}: pull access denied, repository does not exist or may require authorization: {message}"
+    )]
+    PullAccessDenied {
+        /// The image, fully qualified.
+        image: String,
+        /// The registry's own words.
+        message: String,
+    },
+
+    /// A blob or manifest from the registry is not what its descriptor promised; nothing of it
+    /// was stored.
+    #[error("failed to pull {digest}: {reason}; nothing was stored")]
+    BadDownload {
+        /// The digest that was asked for.
+        digest: String,
+        /// What was wrong: the size, the digest, the media type.
+        reason: String,
+    },
+
+    /// `imagePullPolicy: Never` and the image is not in the store (the kubelet's exact words).
+    #[error("Container image \"{image}\" is not present with pull policy of Never")]
+    NeverPull {
+        /// The image as the Pod spec names it.
+        image: String,
+    },
+
+    /// An `imagePullPolicy` value Kubernetes does not define.
+    #[error("imagePullPolicy `{value}` is not one of Always, IfNotPresent, Never")]
+    InvalidPullPolicy {
+        /// What the manifest says.
+        value: String,
+    },
+
     /// The busybox binary to build the offline image from is unusable.
     #[error("cannot build the busybox image from {}: {reason}; install it with `apt-get install busybox-static`", path.display())]
     Busybox {
@@ -264,6 +321,21 @@ impl Error {
     /// Whether the user can fix this by giving different input (the CLI exits with 2), rather
     /// than the machine failing under us (an I/O error: exit 1).
     pub fn is_bad_input(&self) -> bool {
-        !matches!(self, Self::Io { .. })
+        !matches!(self, Self::Io { .. } | Self::Unreachable { .. })
     }
+
+    // ANCHOR: kubelet_reason
+    /// The reason the kubelet puts in a waiting container's status when getting its image
+    /// failed with this error: `ErrImageNeverPull`, `InvalidImageName`, or `ErrImagePull` for
+    /// everything else (the registry said no, the network failed, a blob was corrupt). After an
+    /// `ErrImagePull` the kubelet waits before trying again and reports `ImagePullBackOff`
+    /// meanwhile (see [`crate::image::policy::PullBackOff`]).
+    pub fn kubelet_reason(&self) -> &'static str {
+        match self {
+            Self::NeverPull { .. } => "ErrImageNeverPull",
+            Self::InvalidReference { .. } => "InvalidImageName",
+            _ => "ErrImagePull",
+        }
+    }
+    // ANCHOR_END: kubelet_reason
 }

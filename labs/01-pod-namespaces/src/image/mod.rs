@@ -17,7 +17,8 @@
 //!
 //! # Modules, in the order the data flows
 //!
-//! - [`reference`](mod@reference): `busybox`, `busybox:1.36`: parsing the `name[:tag]` a user types.
+//! - [`reference`](mod@reference): `busybox`, `registry.local:5000/app:1.0`: parsing the
+//!   `name[:tag][@digest]` a user types.
 //! - [`layout`]: an image layout directory: read `index.json`, open blobs verified by digest, walk
 //!   index -> manifest -> config.
 //! - [`media`]: media types (what a descriptor points at) and platforms (which manifest is ours).
@@ -27,21 +28,28 @@
 //! - [`store`]: the local image store, itself one image layout with a name on each entry.
 //! - [`build`]: write an image layout from directories (deterministic tar, gzip, config, manifest).
 //! - [`busybox`]: the offline `busybox` image, built from the host's busybox-static.
+//! - [`registry`]: pulling images from OCI registries (the distribution API), blobs verified on
+//!   arrival by [`incoming`]; [`policy`]: `imagePullPolicy`, when to pull.
 //! - [`error`]: the one error type of this module.
 
 pub mod build;
 pub mod busybox;
 pub mod entry;
 pub mod error;
+pub mod incoming;
 pub mod layout;
 pub mod media;
+pub mod policy;
 pub mod reference;
+pub mod registry;
 pub mod safe_path;
 pub mod store;
 pub mod unpack;
 
 pub use error::{Error, Result};
 pub use layout::{Image, OciDir};
+pub use policy::PullPolicy;
 pub use reference::ImageRef;
+pub use registry::{Progress, PullOptions};
 pub use store::{Store, StoredImage};
 pub use unpack::unpack_image;

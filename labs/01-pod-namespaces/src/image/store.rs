@@ -25,11 +25,18 @@ use std::path::{Path, PathBuf};
 
 use oci_spec::image::{Descriptor, Digest, ImageIndex, ImageManifest};
 
-use crate::image::build::{add_index_entry, ref_name};
+use crate::image::build::{add_annotated_entry, add_index_entry, ref_name};
 use crate::image::layout::{MAX_INDEX_DEPTH, OciDir};
 use crate::image::media::{BlobKind, pick_platform};
+use crate::image::policy::Presence;
+use crate::image::registry::pull::pull_into;
+use crate::image::registry::{Progress, PullOptions};
 use crate::image::unpack::unpack_image;
 use crate::image::{Error, Image, ImageRef, Result};
+
+/// The annotation a pulled image's index entry carries: where it came from, as
+/// `registry/repository@digest`. Images without it were built or imported here.
+pub const ANNOTATION_PULLED_FROM: &str = "io.kubelab.image.pulled-from";
 
 /// The local image store.
 #[derive(Debug, Clone)]
@@ -95,6 +102,49 @@ impl Store {
             })
     }
     // ANCHOR_END: resolve
+
+    /// Whether the store has `reference`, and whether it was pulled or made here (for
+    /// `imagePullPolicy`, see [`crate::image::policy`]).
+    pub fn presence(&self, reference: &ImageRef) -> Result<Presence> {
+        match self.resolve(reference) {
+            Ok(entry) => Ok(match entry.annotations() {
+                Some(annotations) if annotations.contains_key(ANNOTATION_PULLED_FROM) => {
+                    Presence::Pulled
+                }
+                _ => Presence::Local,
+            }),
+            Err(Error::ImageNotFound { .. }) => Ok(Presence::Absent),
+            Err(error) => Err(error),
+        }
+    }
+
+    // ANCHOR: pull
+    /// Pulls `reference` from its registry into the store, reporting progress, and names it.
+    /// Blobs the store already has are not downloaded again.
+    pub fn pull(
+        &self,
+        reference: &ImageRef,
+        options: &PullOptions,
+        progress: &mut dyn FnMut(Progress<'_>),
+    ) -> Result<StoredImage> {
+        let entry = pull_into(&self.layout, reference, options, progress)?;
+        let origin = format!("{}@{}", reference.qualified(), entry.digest());
+        add_annotated_entry(
+            &self.layout,
+            &entry,
+            reference,
+            Some((ANNOTATION_PULLED_FROM, &origin)),
+        )?;
+        // Read back through the verified path: what was stored can be walked and unpacked.
+        let image = self.layout.image(&entry)?;
+        tracing::info!(image = %reference, digest = %entry.digest(), "pulled image");
+        Ok(StoredImage {
+            reference: reference.clone(),
+            digest: entry.digest().clone(),
+            size: image.manifest.layers().iter().map(Descriptor::size).sum(),
+        })
+    }
+    // ANCHOR_END: pull
 
     /// Resolves `reference` and walks to its manifest and config.
     pub fn image(&self, reference: &ImageRef) -> Result<Image> {

@@ -251,8 +251,9 @@ fn step7_lab01_run_refuses_bad_input_and_leaves_nothing_behind() {
     let cases = [
         ("kind: Pod\n  bad: [", "not valid YAML"),
         (
-            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: a, image: nginx:1.27}]}",
-            "nginx",
+            // `Never`: a missing image is an error at once, without asking a registry.
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: a, image: nginx:1.27, imagePullPolicy: Never}]}",
+            "ErrImageNeverPull: Container image \"nginx:1.27\" is not present",
         ),
         (
             "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: a, image: busybox, volumeMounts: [{name: data, mountPath: /d}]}]}",
