@@ -13,7 +13,7 @@
 //! kubectl waits for the object to disappear, so without those controllers it hangs. Lab 03
 //! writes the real ones (informers, work queues, the dependency graph). Until then the server
 //! runs [`run`], a deliberately small loop: it scans every resource and does the next step of
-//! each pending deletion, again whenever the store has changed (checked every [`POLL`]) as
+//! each pending deletion, again whenever the store has changed (checked every `POLL`) as
 //! long as a namespace is terminating or an object waits for its dependents (the
 //! `foregroundDeletion` and `orphan` finalizers). When none is, it sleeps until a
 //! DELETE leaves an object marked (`ApiState::deletions_pending`): a scan reads every object,
