@@ -21,7 +21,7 @@ use std::net::Ipv4Addr;
 use serde_json::{Value, json};
 
 use super::ApiState;
-use super::services::invalid_named;
+use super::services::{invalid_named, is_service, service_type};
 use super::write::{Updated, guaranteed_update};
 use crate::registry::Resource;
 use crate::status::Status;
@@ -82,17 +82,6 @@ struct Missing {
     any_ports: usize,
     asked_ports: Vec<u16>,
     ip: Option<Option<Ipv4Addr>>,
-}
-
-fn is_service(resource: &Resource) -> bool {
-    resource.group.is_empty() && resource.plural == "services"
-}
-
-fn service_type(object: &Value) -> &str {
-    object
-        .pointer("/spec/type")
-        .and_then(Value::as_str)
-        .unwrap_or("ClusterIP")
 }
 
 fn has_node_ports(object: &Value) -> bool {

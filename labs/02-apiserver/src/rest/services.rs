@@ -44,11 +44,11 @@ pub(crate) struct Allocated {
     ports: Vec<u16>,
 }
 
-fn is_service(resource: &Resource) -> bool {
+pub(crate) fn is_service(resource: &Resource) -> bool {
     resource.group.is_empty() && resource.plural == "services"
 }
 
-fn service_type(object: &Value) -> &str {
+pub(crate) fn service_type(object: &Value) -> &str {
     object
         .pointer("/spec/type")
         .and_then(Value::as_str)

@@ -240,7 +240,9 @@ impl RegistryClient {
         tokio::time::timeout(RESPONSE_TIMEOUT, self.http.request(request))
             .await
             .map_err(|_| unreachable(url, "no answer in time"))?
-            .map_err(|error| unreachable(url, causes(&error)))
+            // hyper's own message ("client error (Connect)") says little; its causes say
+            // "Connection refused" or which certificate was wrong.
+            .map_err(|error| unreachable(url, crate::error::chain(&error)))
     }
 
     /// Passes a 2xx response through; turns anything else into the error the kubelet reports.
@@ -343,17 +345,4 @@ fn unreachable(url: &str, reason: impl std::fmt::Display) -> Error {
         url: url.to_owned(),
         reason: reason.to_string(),
     }
-}
-
-/// An error and its causes on one line: hyper's own message ("client error (Connect)") says
-/// little; the causes say "Connection refused" or which certificate was wrong.
-fn causes(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
