@@ -74,7 +74,9 @@ fn main() -> ExitCode {
     let config = match config {
         Ok(config) => config,
         Err(error) => {
-            eprintln!("error: {error}");
+            // One line: a YAML parser's error adds a picture of the bad line below it.
+            let message = error.to_string();
+            eprintln!("error: {}", message.lines().next().unwrap_or_default());
             return ExitCode::from(2);
         }
     };

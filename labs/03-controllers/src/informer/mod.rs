@@ -73,6 +73,8 @@ const FIRST_RETRY_DELAY: Duration = Duration::from_millis(800);
 
 /// An informer of one resource: its source, its cache, and its handlers.
 pub struct Informer<K, S> {
+    /// The resource's kind, for the logs.
+    kind: String,
     source: S,
     cache: Cache<K>,
     handlers: Vec<Handler<K>>,
@@ -88,12 +90,13 @@ impl<K, S> std::fmt::Debug for Informer<K, S> {
 
 impl<K, S> Informer<K, S>
 where
-    K: Resource + Clone + Send + Sync + 'static,
+    K: Resource<DynamicType = ()> + Clone + Send + Sync + 'static,
     S: ListWatch<K>,
 {
     /// An informer over `source` (usually a `kube::Api<K>`), with an empty cache.
     pub fn new(source: S) -> Self {
         Informer {
+            kind: K::kind(&()).into_owned(),
             source,
             cache: Cache::default(),
             handlers: Vec::new(),
@@ -126,11 +129,11 @@ where
                 Err(error) => error,
             };
             if let InformerError::Gone(message) = &error {
-                tracing::info!("{message}: relisting");
+                tracing::info!(kind = %self.kind, "{message}: relisting");
                 delay = FIRST_RETRY_DELAY;
                 continue;
             }
-            tracing::warn!(retry_in = ?delay, "list/watch failed: {error}");
+            tracing::warn!(kind = %self.kind, retry_in = ?delay, "list/watch failed: {error}");
             tokio::select! {
                 () = &mut shutdown => return,
                 () = tokio::time::sleep(delay) => {}

@@ -20,7 +20,6 @@ where
     Fut: Future<Output = Result<(), E>>,
     E: Display,
 {
-    // BEGIN SOLUTION step-1: get a key (None: stop); sync it; Ok: forget it, Err: log and add it rate-limited; done in both cases
     let Some(key) = queue.get().await else {
         return false;
     };
@@ -33,7 +32,6 @@ where
     }
     queue.done(&key);
     true
-    // END SOLUTION
 }
 // ANCHOR_END: process_next
 
