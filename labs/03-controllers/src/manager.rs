@@ -1,0 +1,143 @@
+//! The controller-manager: one process that runs the chosen controllers against one apiserver
+//! (upstream `kube-controller-manager --controllers=...`).
+
+use std::future::Future;
+use std::path::Path;
+use std::sync::Arc;
+
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::{Client, Config as ClientConfig};
+use labkit::{Clock, SystemClock};
+
+use crate::replicaset;
+
+/// The controllers this lab has, by their `--controllers` name.
+pub const CONTROLLERS: &[&str] = &["replicaset"];
+
+/// Why the controller-manager could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ManagerError {
+    /// The kubeconfig could not be read or parsed.
+    #[error("cannot read the kubeconfig {path}: {source}")]
+    Kubeconfig {
+        /// The file.
+        path: String,
+        /// What went wrong.
+        #[source]
+        source: kube::config::KubeconfigError,
+    },
+    /// The kubeconfig does not describe a usable client.
+    #[error("cannot use the kubeconfig: {0}")]
+    Client(String),
+    /// A controller name this lab does not have.
+    #[error("unknown controller {0:?} (known: {known})", known = CONTROLLERS.join(", "))]
+    UnknownController(String),
+}
+
+/// What to run and against which apiserver.
+#[derive(Clone)]
+pub struct Config {
+    /// Where the apiserver is (a parsed kubeconfig).
+    pub kubeconfig: Kubeconfig,
+    /// The controllers to run (names from [`CONTROLLERS`]).
+    pub controllers: Vec<String>,
+    /// Workers per controller.
+    pub workers: usize,
+    /// The clock (tests may pass a fake one).
+    pub clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("controllers", &self.controllers)
+            .field("workers", &self.workers)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Config {
+    /// Every controller, upstream's worker count, the system clock.
+    pub fn new(kubeconfig: Kubeconfig) -> Self {
+        Config {
+            kubeconfig,
+            controllers: CONTROLLERS.iter().map(|name| (*name).to_owned()).collect(),
+            workers: replicaset::DEFAULT_WORKERS,
+            clock: Arc::new(SystemClock),
+        }
+    }
+
+    /// Reads the kubeconfig at `path`.
+    pub fn from_kubeconfig_file(path: &Path) -> Result<Self, ManagerError> {
+        let kubeconfig =
+            Kubeconfig::read_from(path).map_err(|source| ManagerError::Kubeconfig {
+                path: path.display().to_string(),
+                source,
+            })?;
+        Ok(Config::new(kubeconfig))
+    }
+
+    /// Parses a kubeconfig given as YAML text.
+    pub fn from_kubeconfig_yaml(yaml: &str) -> Result<Self, ManagerError> {
+        let kubeconfig =
+            Kubeconfig::from_yaml(yaml).map_err(|source| ManagerError::Kubeconfig {
+                path: "(inline)".to_owned(),
+                source,
+            })?;
+        Ok(Config::new(kubeconfig))
+    }
+
+    /// Checks the controller names.
+    pub fn validate(&self) -> Result<(), ManagerError> {
+        match self
+            .controllers
+            .iter()
+            .find(|name| !CONTROLLERS.contains(&name.as_str()))
+        {
+            Some(unknown) => Err(ManagerError::UnknownController(unknown.clone())),
+            None => Ok(()),
+        }
+    }
+
+    /// A client for the kubeconfig's current context.
+    pub async fn client(&self) -> Result<Client, ManagerError> {
+        let config = ClientConfig::from_custom_kubeconfig(
+            self.kubeconfig.clone(),
+            &KubeConfigOptions::default(),
+        )
+        .await
+        .map_err(|error| ManagerError::Client(error.to_string()))?;
+        Client::try_from(config).map_err(|error| ManagerError::Client(error.to_string()))
+    }
+}
+
+/// Runs the configured controllers until `shutdown` completes. An apiserver that cannot be
+/// reached is not an error: the informers log it and retry with back-off.
+pub async fn run(
+    config: Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ManagerError> {
+    config.validate()?;
+    let client = config.client().await?;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let mut tasks = tokio::task::JoinSet::new();
+    for name in &config.controllers {
+        let mut stopped = stopped.clone();
+        let until = async move {
+            let _ = stopped.wait_for(|stop| *stop).await;
+        };
+        tracing::info!(controller = %name, "starting");
+        if name == "replicaset" {
+            tasks.spawn(replicaset::run(
+                client.clone(),
+                config.clock.clone(),
+                config.workers,
+                until,
+            ));
+        }
+    }
+    shutdown.await;
+    let _ = stop.send(true);
+    while tasks.join_next().await.is_some() {}
+    Ok(())
+}

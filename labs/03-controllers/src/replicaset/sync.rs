@@ -1,0 +1,264 @@
+//! One sync of one ReplicaSet (upstream `syncReplicaSet` and `manageReplicas`): read the
+//! caches, decide with [`super::decide`], and carry the decisions out through the apiserver.
+
+use std::sync::Arc;
+
+use futures_util::future::join_all;
+use k8s_openapi::api::apps::v1::ReplicaSet;
+use k8s_openapi::api::core::v1::Pod;
+use kube::Api;
+use kube::api::{DeleteParams, Patch, PatchParams, PostParams};
+use serde_json::json;
+
+use super::ReplicaSetController;
+use super::decide::{
+    ReplicaAction, claim_pods, controller_ref, new_pod, replica_action, slow_start_batches,
+};
+use super::status::calculate_status;
+use crate::informer::split_key;
+use crate::pods::{SelectorError, is_active};
+
+/// Why a sync failed (the key is retried with back-off).
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum SyncError {
+    /// The ReplicaSet's selector is unusable.
+    #[error(transparent)]
+    Selector(#[from] SelectorError),
+    /// A request to the apiserver failed.
+    #[error("{what}: {source}")]
+    Api {
+        /// What the request was for.
+        what: String,
+        /// The client's error.
+        #[source]
+        source: kube::Error,
+    },
+}
+
+fn api_error(what: impl Into<String>) -> impl FnOnce(kube::Error) -> SyncError {
+    let what = what.into();
+    move |source| SyncError::Api { what, source }
+}
+
+fn is_not_found(error: &kube::Error) -> bool {
+    matches!(error, kube::Error::Api(status) if status.code == 404)
+}
+
+impl ReplicaSetController {
+    /// Syncs the ReplicaSet with this key.
+    pub(crate) async fn sync(&self, key: &str) -> Result<(), SyncError> {
+        let Some(rs) = self.replicasets.get(key) else {
+            // Deleted: its pods are the garbage collector's business.
+            self.expectations.delete(key);
+            return Ok(());
+        };
+        let (namespace, _) = split_key(key);
+        let namespace = namespace.unwrap_or_default();
+        let needs_sync =
+            self.expectations.satisfied(key) && rs.metadata.deletion_timestamp.is_none();
+        let active: Vec<Arc<Pod>> = self
+            .pods
+            .list_namespace(namespace)
+            .into_iter()
+            .filter(|pod| is_active(pod))
+            .collect();
+        let claims = claim_pods(&rs, &active)?;
+        let mut owned = claims.owned;
+        owned.extend(self.adopt(&rs, claims.adopt).await?);
+        self.release(&rs, claims.release).await?;
+
+        let manage_error = if needs_sync {
+            self.manage_replicas(&rs, key, &owned).await.err()
+        } else {
+            None
+        };
+        let now = self.clock.wall();
+        let message = manage_error.as_ref().map(ToString::to_string);
+        let status = calculate_status(&rs, &owned, message.as_deref(), now);
+        self.write_status(&rs, status.clone()).await?;
+        if let Some(error) = manage_error {
+            return Err(error);
+        }
+        // Pods become available minReadySeconds after they became ready, with no event to
+        // say so: look again then.
+        let min_ready = rs
+            .spec
+            .as_ref()
+            .and_then(|s| s.min_ready_seconds)
+            .unwrap_or(0);
+        if min_ready > 0
+            && status.ready_replicas == Some(status.replicas)
+            && status.available_replicas != Some(status.replicas)
+        {
+            let delay = std::time::Duration::from_secs(u64::from(min_ready.unsigned_abs()));
+            self.queue.add_after(key, delay);
+        }
+        Ok(())
+    }
+
+    /// Adopts orphans: a strategic-merge patch adding our controller reference, conditional
+    /// on the pod's UID. Re-reads the ReplicaSet first (upstream `RecheckDeletionTimestamp`):
+    /// a stale cache must not adopt for a ReplicaSet that is gone or going.
+    async fn adopt(
+        &self,
+        rs: &ReplicaSet,
+        orphans: Vec<Arc<Pod>>,
+    ) -> Result<Vec<Arc<Pod>>, SyncError> {
+        if orphans.is_empty() {
+            return Ok(orphans);
+        }
+        let namespace = rs.metadata.namespace.as_deref().unwrap_or_default();
+        let name = rs.metadata.name.as_deref().unwrap_or_default();
+        let fresh = Api::<ReplicaSet>::namespaced(self.client.clone(), namespace)
+            .get(name)
+            .await
+            .map_err(api_error(format!(
+                "re-reading ReplicaSet {namespace}/{name}"
+            )))?;
+        if fresh.metadata.uid != rs.metadata.uid || fresh.metadata.deletion_timestamp.is_some() {
+            return Ok(Vec::new());
+        }
+        let pods = Api::<Pod>::namespaced(self.client.clone(), namespace);
+        let owner = controller_ref(rs);
+        let mut adopted = Vec::new();
+        for pod in orphans {
+            let pod_name = pod.metadata.name.as_deref().unwrap_or_default();
+            let patch = json!({"metadata": {
+                "ownerReferences": [owner],
+                "uid": pod.metadata.uid,
+            }});
+            match pods
+                .patch(pod_name, &PatchParams::default(), &Patch::Strategic(patch))
+                .await
+            {
+                Ok(pod) => adopted.push(Arc::new(pod)),
+                // Gone meanwhile: nothing to adopt.
+                Err(error) if is_not_found(&error) => {}
+                Err(error) => return Err(api_error(format!("adopting pod {pod_name}"))(error)),
+            }
+        }
+        Ok(adopted)
+    }
+
+    /// Releases pods that no longer match: a strategic-merge patch deleting our owner
+    /// reference (by its merge key, the UID), conditional on the pod's UID.
+    async fn release(&self, rs: &ReplicaSet, pods: Vec<Arc<Pod>>) -> Result<(), SyncError> {
+        let namespace = rs.metadata.namespace.as_deref().unwrap_or_default();
+        let api = Api::<Pod>::namespaced(self.client.clone(), namespace);
+        for pod in pods {
+            let pod_name = pod.metadata.name.as_deref().unwrap_or_default();
+            let patch = json!({"metadata": {
+                "ownerReferences": [{"$patch": "delete", "uid": rs.metadata.uid}],
+                "uid": pod.metadata.uid,
+            }});
+            match api
+                .patch(pod_name, &PatchParams::default(), &Patch::Strategic(patch))
+                .await
+            {
+                Ok(_) => {}
+                Err(error) if is_not_found(&error) => {}
+                Err(error) => return Err(api_error(format!("releasing pod {pod_name}"))(error)),
+            }
+        }
+        Ok(())
+    }
+
+    // ANCHOR: manage_replicas
+    /// Creates or deletes pods as [`replica_action`] decides, recording expectations first and
+    /// creating in [`slow_start_batches`], stopping at the first batch with a failure. Every
+    /// creation or deletion that does not happen is "observed" at once, so the expectations
+    /// do not wait for it.
+    async fn manage_replicas(
+        &self,
+        rs: &ReplicaSet,
+        key: &str,
+        owned: &[Arc<Pod>],
+    ) -> Result<(), SyncError> {
+        let namespace = rs.metadata.namespace.as_deref().unwrap_or_default();
+        let api = Api::<Pod>::namespaced(self.client.clone(), namespace);
+        match replica_action(rs, owned, owned, self.clock.wall()) {
+            ReplicaAction::Nothing => Ok(()),
+            ReplicaAction::Create(count) => {
+                self.expectations.expect(key, count, 0);
+                let template = new_pod(rs);
+                let params = PostParams::default();
+                let mut created = 0;
+                for batch in slow_start_batches(count) {
+                    let results =
+                        join_all((0..batch).map(|_| api.create(&params, &template))).await;
+                    created += batch;
+                    let mut failure = None;
+                    for result in results {
+                        if let Err(error) = result {
+                            self.expectations.creation_observed(key);
+                            failure.get_or_insert(error);
+                        }
+                    }
+                    if let Some(error) = failure {
+                        // The batches not tried will never be observed either.
+                        for _ in created..count {
+                            self.expectations.creation_observed(key);
+                        }
+                        return Err(api_error(format!("creating pods for {key}"))(error));
+                    }
+                }
+                Ok(())
+            }
+            ReplicaAction::Delete(pods) => {
+                self.expectations.expect(key, 0, pods.len());
+                let results = join_all(pods.iter().map(|pod| {
+                    let name = pod.metadata.name.clone().unwrap_or_default();
+                    let api = api.clone();
+                    async move { (api.delete(&name, &DeleteParams::default()).await, name) }
+                }))
+                .await;
+                let mut failure = None;
+                for (result, name) in results {
+                    if let Err(error) = result {
+                        self.expectations.deletion_observed(key);
+                        if !is_not_found(&error) {
+                            failure.get_or_insert((error, name));
+                        }
+                    }
+                }
+                match failure {
+                    Some((error, name)) => Err(api_error(format!("deleting pod {name}"))(error)),
+                    None => Ok(()),
+                }
+            }
+        }
+    }
+    // ANCHOR_END: manage_replicas
+
+    /// Writes `status` through the status subresource, unless it is what the ReplicaSet
+    /// already says. A merge patch of `status` alone: it cannot conflict with a user editing
+    /// `spec` meanwhile (upstream PUTs and retries on conflict; the effect is the same).
+    async fn write_status(
+        &self,
+        rs: &ReplicaSet,
+        status: k8s_openapi::api::apps::v1::ReplicaSetStatus,
+    ) -> Result<(), SyncError> {
+        if rs.status.as_ref() == Some(&status) {
+            return Ok(());
+        }
+        let namespace = rs.metadata.namespace.as_deref().unwrap_or_default();
+        let name = rs.metadata.name.as_deref().unwrap_or_default();
+        let api = Api::<ReplicaSet>::namespaced(self.client.clone(), namespace);
+        let mut body = json!(status);
+        // Absent means "leave as is" in a merge patch; null removes the old conditions.
+        if status.conditions.is_none() {
+            body["conditions"] = serde_json::Value::Null;
+        }
+        let patch = Patch::Merge(json!({ "status": body }));
+        match api
+            .patch_status(name, &PatchParams::default(), &patch)
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(error) if is_not_found(&error) => Ok(()),
+            Err(error) => Err(api_error(format!(
+                "updating the status of {namespace}/{name}"
+            ))(error)),
+        }
+    }
+}
