@@ -30,6 +30,7 @@ pub struct ListPage<K> {
 /// A watch response: events until the server ends it.
 pub type EventStream<K> = BoxStream<'static, Result<WatchEvent<K>, kube::Error>>;
 
+// ANCHOR: list_watch
 /// Lists and watches one resource.
 pub trait ListWatch<K>: Send + Sync + 'static {
     /// Lists every object.
@@ -40,6 +41,7 @@ pub trait ListWatch<K>: Send + Sync + 'static {
         resource_version: &str,
     ) -> impl Future<Output = Result<EventStream<K>, kube::Error>> + Send;
 }
+// ANCHOR_END: list_watch
 
 impl<K> ListWatch<K> for Api<K>
 where

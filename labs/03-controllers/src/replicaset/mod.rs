@@ -120,8 +120,15 @@ impl ReplicaSetController {
     /// The ReplicaSet informer's handler: every change of a ReplicaSet means a sync of it.
     fn replicaset_changed(&self, change: &Change<ReplicaSet>) {
         match change {
-            Change::Added(rs) | Change::Updated { new: rs, .. } => {
-                self.queue.add(&object_key(rs.as_ref()));
+            Change::Added(rs) => self.queue.add(&object_key(rs.as_ref())),
+            Change::Updated { old, new } => {
+                let key = object_key(new.as_ref());
+                // Deleted and created again under the same name (seen as one update after a
+                // relist): the old one's expectations would hold the new one back.
+                if old.metadata.uid != new.metadata.uid {
+                    self.expectations.delete(&key);
+                }
+                self.queue.add(&key);
             }
             Change::Deleted(rs) => {
                 let key = object_key(rs.as_ref());
