@@ -41,6 +41,10 @@ pub fn admit(resource: &Resource, object: &mut Value, old: Option<&Value>) -> Re
             // Some defaults need what the server has set since decoding: a Job's generated
             // selector is made from its uid. Defaulting twice is harmless: it only fills gaps.
             validation::default_object(resource.group, resource.kind, object);
+            if resource.group.is_empty() && resource.kind == "Pod" {
+                // Every new Pod is Pending until a kubelet says otherwise.
+                validation::initial_pod_status(object);
+            }
             validation::validate_create(resource.group, resource.kind, object)
         }
         Some(old) => validation::validate_update(resource.group, resource.kind, object, old),

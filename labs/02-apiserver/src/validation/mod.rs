@@ -51,6 +51,12 @@ pub fn default_object(group: &str, kind: &str, object: &mut Value) {
     defaults::default_object(group, kind, object);
 }
 
+/// A new Pod's status: phase `Pending` and its QoS class (what the Pod strategy sets on
+/// create), replacing whatever the client sent.
+pub fn initial_pod_status(pod: &mut Value) {
+    defaults::pod_status::initial_pod_status(pod);
+}
+
 /// Validates a new `group`/`kind` object (already defaulted, with its final name): every
 /// problem, in the order the real validation finds them. Empty means valid.
 pub fn validate_create(group: &str, kind: &str, object: &Value) -> Vec<Cause> {

@@ -14,6 +14,7 @@ mod apps;
 mod batch;
 mod core;
 pub mod pod;
+pub mod pod_status;
 
 use serde_json::{Map, Value};
 

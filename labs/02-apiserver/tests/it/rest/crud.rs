@@ -224,3 +224,21 @@ async fn step2_the_bodies_kubectl_create_sends_are_accepted_under_strict_validat
         .await;
     unknown.status(415, "UnsupportedMediaType");
 }
+
+#[tokio::test]
+async fn step2_a_new_pod_is_pending_with_its_qos_class_whatever_the_client_sent() {
+    let api = Api::embedded().await;
+    let pod = json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": "web"},
+        "spec": {"containers": [{"name": "web", "image": "busybox",
+            "resources": {"limits": {"cpu": "500m", "memory": "64Mi"}}}]},
+        "status": {"phase": "Running", "podIP": "10.244.1.5"},
+    });
+    let created = api.post("/api/v1/namespaces/default/pods", &pod).await;
+    // Limits are copied into the missing requests, so requests equal limits: Guaranteed.
+    assert_eq!(
+        created.ok(201)["status"],
+        json!({"phase": "Pending", "qosClass": "Guaranteed"})
+    );
+}
