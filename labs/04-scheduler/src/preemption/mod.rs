@@ -234,6 +234,17 @@ pub fn select_victims_on_node(
     // END SOLUTION
 }
 
+/// A criterion of [`pick_one_node_for_preemption`] as a number to minimise.
+type CandidateKey = fn(&Candidate) -> i128;
+
+/// The priority of a candidate's most important victim (its first).
+fn highest_victim_priority(candidate: &Candidate) -> i32 {
+    candidate
+        .victims
+        .first()
+        .map_or(i32::MIN, |v| pod_priority(&v.pod))
+}
+
 /// The candidate to preempt on (`pickOneNodeForPreemption`), and the criterion that decided:
 /// fewest PDB violations, then the lowest priority of the most important victim, then the
 /// smallest sum of priorities, then the fewest victims, then the latest start time of the
@@ -247,32 +258,31 @@ pub fn pick_one_node_for_preemption(candidates: &[Candidate]) -> Option<(usize, 
         return Some((0, Criterion::OnlyCandidate));
     }
     // Each criterion as a key to minimise.
-    let highest = |c: &Candidate| c.victims.first().map_or(i32::MIN, |v| pod_priority(&v.pod));
-    let criteria: [(Criterion, &dyn Fn(&Candidate) -> i128); 5] = [
-        (Criterion::FewestPdbViolations, &|c| {
+    let criteria: [(Criterion, CandidateKey); 5] = [
+        (Criterion::FewestPdbViolations, |c| {
             c.num_pdb_violations as i128
         }),
-        (Criterion::LowestHighestPriority, &|c| {
-            i128::from(highest(c))
+        (Criterion::LowestHighestPriority, |c| {
+            i128::from(highest_victim_priority(c))
         }),
         // Shifted so every term is positive: more victims never make a smaller sum.
-        (Criterion::SmallestPrioritySum, &|c| {
+        (Criterion::SmallestPrioritySum, |c| {
             c.victims
                 .iter()
                 .map(|v| i128::from(pod_priority(&v.pod)) + i128::from(i32::MAX) + 1)
                 .sum()
         }),
-        (Criterion::FewestVictims, &|c| c.victims.len() as i128),
+        (Criterion::FewestVictims, |c| c.victims.len() as i128),
         // The earliest start among its most important victims; the latest of those wins.
-        (Criterion::LatestStartTime, &|c| {
+        (Criterion::LatestStartTime, |c| {
             let earliest = c
                 .victims
                 .iter()
-                .filter(|v| pod_priority(&v.pod) == highest(c))
+                .filter(|v| pod_priority(&v.pod) == highest_victim_priority(c))
                 .map(|v| start_time(v))
                 .min()
                 .unwrap_or(Timestamp::MAX);
-            -i128::from(earliest.as_nanosecond())
+            -earliest.as_nanosecond()
         }),
     ];
     let mut left: Vec<usize> = (0..candidates.len()).collect();
