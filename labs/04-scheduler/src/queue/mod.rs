@@ -37,6 +37,7 @@ use crate::snapshot::{PodError, PodInfo};
 /// The scheduler name of the default profile.
 pub const DEFAULT_SCHEDULER_NAME: &str = "default-scheduler";
 
+// ANCHOR: queue_config
 /// The queue's timing (`KubeSchedulerConfiguration` fields of the same names).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueueConfig {
@@ -61,6 +62,7 @@ impl Default for QueueConfig {
         }
     }
 }
+// ANCHOR_END: queue_config
 
 /// A pod in the queue with its bookkeeping (`QueuedPodInfo`).
 #[derive(Debug, Clone)]
@@ -202,6 +204,7 @@ impl<C: Clock> SchedulingQueue<C> {
         &self.config
     }
 
+    // ANCHOR: backoff
     /// How long a pod that has been tried `attempts` times backs off: the initial back-off,
     /// doubled for each attempt after the first, at most the maximum
     /// (`calculateBackoffDuration`).
@@ -217,6 +220,7 @@ impl<C: Clock> SchedulingQueue<C> {
         duration.min(self.config.max_backoff)
         // END SOLUTION
     }
+    // ANCHOR_END: backoff
 
     /// A new pending pod (informer add). Returns false if the pod is not ours (another
     /// `schedulerName`, or already bound) or already queued; fails if it cannot be read.
@@ -327,6 +331,7 @@ impl<C: Clock> SchedulingQueue<C> {
         true
     }
 
+    // ANCHOR: after_failure
     /// Where a pod that failed in scheduling cycle `cycle` goes.
     fn place_after_failure(&self, pod: &QueuedPodInfo, cycle: u64) -> Place {
         // BEGIN SOLUTION step-4: an event since the cycle began may have helped: retry it (after back-off); else park it
@@ -337,6 +342,7 @@ impl<C: Clock> SchedulingQueue<C> {
         }
         // END SOLUTION
     }
+    // ANCHOR_END: after_failure
 
     /// A cluster event happened: each unschedulable pod it may help moves to backoffQ (if
     /// still backing off) or activeQ (`MoveAllToActiveOrBackoffQueue`).

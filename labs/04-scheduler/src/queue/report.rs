@@ -56,7 +56,7 @@ pub fn scheduled_event(pod_key: &str, node: &str) -> EventText {
     }
 }
 
-/// The event on each victim of a preemption: "Preempted by pod <uid> on node node-1"
+/// The event on each victim of a preemption: "Preempted by pod `UID` on node node-1"
 /// (`preemptor` is the preemptor's UID, or its key when it has none).
 pub fn preempted_event(preemptor: &str, node: &str) -> EventText {
     EventText {
