@@ -288,8 +288,8 @@ impl<C: Clock> SchedulingQueue<C> {
 
     /// Moves the backoffQ pods whose back-off is over to activeQ (`flushBackoffQCompleted`),
     /// and the pods unschedulable for longer than `max_in_unschedulable` on
-    /// (`flushUnschedulablePodsLeftover`). Upstream runs these every 1 s and 30 s; here
-    /// every `pop` does.
+    /// (`flushUnschedulablePodsLeftover`). Upstream runs these every 1 s and 30 s (so a
+    /// pod may wait up to 30 s longer there); here every `pop` does.
     pub fn flush(&mut self) {
         let now = self.clock.now();
         while let Some(first) = self.backoff.first() {
@@ -313,7 +313,7 @@ impl<C: Clock> SchedulingQueue<C> {
         let stale: Vec<String> = self
             .entries
             .iter()
-            .filter(|(_, e)| e.place == Place::Unschedulable && now - e.pod.timestamp >= max)
+            .filter(|(_, e)| e.place == Place::Unschedulable && now - e.pod.timestamp > max)
             .map(|(k, _)| k.clone())
             .collect();
         self.move_to_retry(stale);

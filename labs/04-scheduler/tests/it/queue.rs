@@ -6,7 +6,7 @@ use std::time::Duration;
 use lab_04::framework::{FitError, Rejection};
 use lab_04::queue::{
     ClusterEvent, NodeChange, Place, QueueConfig, SchedulingQueue, failed_scheduling_event,
-    is_ours, scheduled_event, unschedulable_condition,
+    is_ours, preempted_event, scheduled_event, unschedulable_condition,
 };
 use labkit::{Clock, FakeClock};
 
@@ -200,9 +200,13 @@ fn step4_unschedulable_pods_are_retried_after_five_minutes_anyway() {
     queue.add(pending("p", 0)).unwrap();
     let popped = queue.pop().unwrap();
     queue.add_unschedulable(&popped.info.key, &rejected_by("NodeAffinity", "no match"));
-    clock.advance(Duration::from_secs(299));
-    assert_eq!(pop_name(&mut queue), None);
-    clock.advance(Duration::from_secs(1));
+    clock.advance(Duration::from_secs(300));
+    assert_eq!(
+        pop_name(&mut queue),
+        None,
+        "five minutes is not more than five minutes"
+    );
+    clock.advance(Duration::from_millis(1));
     assert_eq!(pop_name(&mut queue).as_deref(), Some("default/p"));
 }
 
@@ -258,4 +262,13 @@ fn step4_failure_condition_and_events_read_like_the_real_scheduler() {
         "Successfully assigned default/web to node-1"
     );
     assert_eq!(failed_scheduling_event(&"x".repeat(5000)).note.len(), 1024);
+    let preempted = preempted_event("0b6c-uid", "node-1");
+    assert_eq!(
+        (preempted.type_, preempted.reason, preempted.note.as_str()),
+        (
+            "Normal",
+            "Preempted",
+            "Preempted by pod 0b6c-uid on node node-1"
+        )
+    );
 }
