@@ -7,11 +7,14 @@
 //! server. The [`simulate`] module runs it over a YAML file of nodes and pods. The chapter is
 //! `book/src/lab-04-scheduler.md`.
 //!
-//! Steps: 1 the snapshot ([`quantity`], [`snapshot`]), 2 the filters, 3 the scores.
+//! Steps: 1 the snapshot ([`quantity`], [`snapshot`]), 2 the filters, 3 the scores, 4 the
+//! scheduling [`queue`], 5 priority and [`preemption`].
 
 pub mod framework;
 pub mod labels;
 pub mod plugins;
+pub mod preemption;
 pub mod quantity;
+pub mod queue;
 pub mod simulate;
 pub mod snapshot;

@@ -40,6 +40,9 @@ enum Command {
         /// The seed that breaks ties between equally scored nodes.
         #[arg(long, default_value_t = 0)]
         seed: u64,
+        /// Do not preempt lower-priority pods for pods that fit nowhere.
+        #[arg(long)]
+        no_preemption: bool,
     },
 }
 
@@ -55,6 +58,7 @@ fn main() -> ExitCode {
             explain,
             json,
             seed,
+            no_preemption,
         } => {
             let text = match std::fs::read_to_string(&scenario) {
                 Ok(text) => text,
@@ -63,7 +67,13 @@ fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
-            let simulation = match simulate::simulate(&text, &Options { seed }) {
+            let simulation = match simulate::simulate(
+                &text,
+                &Options {
+                    seed,
+                    preemption: !no_preemption,
+                },
+            ) {
                 Ok(s) => s,
                 Err(e) => {
                     eprintln!("error: {}: {e}", scenario.display());

@@ -136,11 +136,7 @@ pub fn schedule_one(
     state: &mut SchedulingState,
 ) -> Result<ScheduleResult, FitError> {
     let nodes = snapshot.nodes();
-    let fit_error = |rejected| FitError {
-        pod: pod.key.clone(),
-        num_all_nodes: nodes.len(),
-        rejected,
-    };
+    let fit_error = |rejected| FitError::new(pod.key.clone(), nodes.len(), rejected);
     if nodes.is_empty() {
         return Err(fit_error(Vec::new()));
     }

@@ -44,6 +44,10 @@ pub struct FitError {
     pub num_all_nodes: usize,
     /// Each rejected node with its rejection, in the order they were filtered.
     pub rejected: Vec<(String, Rejection)>,
+    /// What PostFilter (preemption, step 5) said when it could not help, e.g. "preemption:
+    /// 0/3 nodes are available: 3 No preemption victims found for incoming pod."; appended to
+    /// the message after a space (`Diagnosis.PostFilterMsg`).
+    pub post_filter_message: Option<String>,
 }
 
 impl std::error::Error for FitError {}
@@ -52,8 +56,31 @@ impl std::error::Error for FitError {}
 impl fmt::Display for FitError {
     /// The aggregated message of `FitError.Error()`: "0/3 nodes are available: 1 Insufficient
     /// memory, 2 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }."
-    /// Without preemption (step 5) there is no " preemption: ..." part after the period.
+    /// When preemption (step 5) could not help, its message follows: " preemption: 0/3 nodes
+    /// are available: 3 No preemption victims found for incoming pod.." (upstream adds a
+    /// period after it too, hence the two).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.fmt_reasons(f)?;
+        match &self.post_filter_message {
+            Some(message) if self.num_all_nodes > 0 => write!(f, " {message}."),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl FitError {
+    /// A FitError without a PostFilter message.
+    pub fn new(pod: String, num_all_nodes: usize, rejected: Vec<(String, Rejection)>) -> Self {
+        FitError {
+            pod,
+            num_all_nodes,
+            rejected,
+            post_filter_message: None,
+        }
+    }
+
+    /// The filters' part of the message: "0/3 nodes are available: 1 Insufficient memory, ...".
+    fn fmt_reasons(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // BEGIN SOLUTION step-2: count each reason over all nodes, "count reason", sorted as strings
         if self.num_all_nodes == 0 {
             // ErrNoNodesAvailable: the cycle never reached the filters.

@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 
 use super::{Decision, Outcome, Simulation};
 use crate::framework::{NodeScores, Rejection, ScheduleResult};
+use crate::queue::pod_priority;
 
 /// What one node made of one pod.
 enum Verdict<'a> {
@@ -41,7 +42,7 @@ fn verdict<'a>(
 fn parts(outcome: &Outcome) -> (&[(String, Rejection)], Option<&ScheduleResult>) {
     match &outcome.decision {
         Decision::Scheduled(r) => (&r.rejected, Some(r)),
-        Decision::Unschedulable(f) => (&f.rejected, None),
+        Decision::Unschedulable(f) | Decision::Preempted { fit: f, .. } => (&f.rejected, None),
         Decision::NotOurs(_) => (&[], None),
     }
 }
@@ -55,6 +56,13 @@ pub fn render_text(simulation: &Simulation, explain: bool) -> String {
         let _ = match &outcome.decision {
             Decision::Scheduled(r) => writeln!(out, "{} -> {}", outcome.pod, r.node),
             Decision::Unschedulable(f) => writeln!(out, "{}: {f}", outcome.pod),
+            Decision::Preempted { preemption: p, .. } => writeln!(
+                out,
+                "{} -> {} (preempting {})",
+                outcome.pod,
+                p.nominated_node_name,
+                p.victims.join(", ")
+            ),
             Decision::NotOurs(name) => {
                 writeln!(out, "{}: skipped, schedulerName is {name:?}", outcome.pod)
             }
@@ -81,6 +89,26 @@ pub fn render_text(simulation: &Simulation, explain: bool) -> String {
             };
             let _ = writeln!(out, "  {node:<width$}  {text}");
         }
+        if let Decision::Preempted { preemption: p, .. } = &outcome.decision {
+            let _ = writeln!(
+                out,
+                "  preemption chose {}: {}",
+                p.nominated_node_name, p.chosen_by
+            );
+            for candidate in &p.candidates {
+                let victims: Vec<String> = candidate
+                    .victims
+                    .iter()
+                    .map(|v| format!("{} (priority {})", v.key, pod_priority(&v.pod)))
+                    .collect();
+                let _ = writeln!(
+                    out,
+                    "    {:<width$}  victims {}",
+                    candidate.node,
+                    victims.join(", ")
+                );
+            }
+        }
     }
     out
 }
@@ -91,6 +119,9 @@ pub fn render_json(simulation: &Simulation, explain: bool) -> Value {
         let mut entry = match &outcome.decision {
             Decision::Scheduled(r) => json!({"pod": outcome.pod, "node": r.node}),
             Decision::Unschedulable(f) => json!({"pod": outcome.pod, "message": f.to_string()}),
+            Decision::Preempted { preemption: p, .. } => json!({"pod": outcome.pod,
+                "node": p.nominated_node_name, "preempted": p.victims,
+                "chosenBy": p.chosen_by.to_string()}),
             Decision::NotOurs(name) => {
                 json!({"pod": outcome.pod, "skipped": {"schedulerName": name}})
             }

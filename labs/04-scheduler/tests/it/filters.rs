@@ -273,6 +273,7 @@ fn step2_fit_error_message_matches_the_real_scheduler() {
             ),
             taint("cp-2"),
         ],
+        post_filter_message: None,
     };
     assert_eq!(
         err.to_string(),
@@ -304,6 +305,7 @@ fn step2_fit_error_message_sorts_counts_as_text_and_counts_every_reason() {
         pod: "default/p".into(),
         num_all_nodes: 12,
         rejected,
+        post_filter_message: None,
     };
     // "10 b reason" sorts before "2 Insufficient cpu": upstream sorts the strings.
     assert_eq!(
@@ -314,6 +316,7 @@ fn step2_fit_error_message_sorts_counts_as_text_and_counts_every_reason() {
         pod: "default/p".into(),
         num_all_nodes: 0,
         rejected: Vec::new(),
+        post_filter_message: None,
     };
     assert_eq!(none.to_string(), "no nodes available to schedule pods");
 }

@@ -5,6 +5,8 @@
 
 mod filters;
 mod filters_affinity;
+mod preemption;
+mod queue;
 mod scores;
 mod simulate;
 mod snapshot;

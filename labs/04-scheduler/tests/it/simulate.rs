@@ -11,7 +11,14 @@ fn explain(example: &str) -> String {
         .join("examples")
         .join(example);
     let text = std::fs::read_to_string(&path).expect("example scenario");
-    let simulation = simulate(&text, &Options { seed: 0 }).expect("a valid scenario");
+    let simulation = simulate(
+        &text,
+        &Options {
+            seed: 0,
+            ..Options::default()
+        },
+    )
+    .expect("a valid scenario");
     render_text(&simulation, true)
 }
 
@@ -100,7 +107,19 @@ fn step3_simulate_places_the_seed_example_on_node_b() {
 fn step3_simulate_is_reproducible_for_a_seed() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/filters/topology-spread.yaml");
     let text = std::fs::read_to_string(path).expect("example");
-    let run = |seed| render_text(&simulate(&text, &Options { seed }).expect("valid"), true);
+    let run = |seed| {
+        render_text(
+            &simulate(
+                &text,
+                &Options {
+                    seed,
+                    ..Options::default()
+                },
+            )
+            .expect("valid"),
+            true,
+        )
+    };
     assert_eq!(run(5), run(5));
 }
 
@@ -117,7 +136,7 @@ fn simulate_errors_name_the_document_and_field() {
         error_of(&format!(
             "{node}---\napiVersion: v1\nkind: Service\nmetadata: {{name: s}}\n"
         )),
-        "document 2: kind: expected Node or Pod, found \"Service\""
+        "document 2: kind: expected Node, Pod or PriorityClass, found \"Service\""
     );
     assert_eq!(
         error_of(&format!(
@@ -145,5 +164,25 @@ fn simulate_errors_name_the_document_and_field() {
     assert!(
         error_of("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: 3}\n")
             .starts_with("document 1: Pod: ")
+    );
+}
+
+#[test]
+fn step5_explain_preemption_minimal_victims() {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/preemption/minimal-victims.yaml");
+    let text = std::fs::read_to_string(&path).expect("example scenario");
+    let options = Options {
+        seed: 0,
+        preemption: true,
+    };
+    let simulation = simulate(&text, &options).expect("a valid scenario");
+    insta::assert_snapshot!(
+        "step5_explain_preemption_minimal_victims",
+        render_text(&simulation, true)
+    );
+    insta::assert_snapshot!(
+        "step5_json_preemption_minimal_victims",
+        serde_json::to_string_pretty(&render_json(&simulation, false)).expect("JSON")
     );
 }

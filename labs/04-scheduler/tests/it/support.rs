@@ -49,11 +49,11 @@ pub(crate) fn filter_all(snapshot: &Snapshot, pod: &PodInfo) -> Result<Vec<Strin
         }
     }
     if feasible.is_empty() {
-        return Err(FitError {
-            pod: pod.key.clone(),
-            num_all_nodes: snapshot.nodes().len(),
+        return Err(FitError::new(
+            pod.key.clone(),
+            snapshot.nodes().len(),
             rejected,
-        });
+        ));
     }
     Ok(feasible)
 }
