@@ -72,9 +72,19 @@ fn print_ratios(rows: &[Row]) {
             "creates on etcd / raw etcd puts",
         ),
         (
+            "etcd | create",
+            "raw etcd (etcd-client, one connection) | create (txn)",
+            "creates on etcd / raw etcd creates over one connection",
+        ),
+        (
             "etcd | get",
             "raw etcd (etcd-client) | get",
             "gets on etcd / raw etcd gets",
+        ),
+        (
+            "etcd | get",
+            "raw etcd (etcd-client, one connection) | get",
+            "gets on etcd / raw etcd gets over one connection",
         ),
         (
             "embedded | create",
@@ -238,39 +248,88 @@ async fn apiserver_rows(
 }
 
 /// The peer: the same puts and gets straight on etcd.
+/// What one raw etcd request does.
+#[derive(Clone, Copy)]
+enum RawOp {
+    Put,
+    Get,
+    /// Create-if-absent: a transaction comparing the key's create_revision with 0, which is
+    /// what an API server create is on etcd.
+    Create,
+}
+
 async fn etcd_rows(endpoint: &str, requests: usize, rows: &mut Vec<Row>) -> anyhow::Result<()> {
+    // One shared connection, as the API server has (etcd-client multiplexes requests over one
+    // HTTP/2 connection), and one connection per client, etcd's best case.
+    let shared = etcd_client::Client::connect([endpoint], None).await?;
     for clients in [1, 64] {
-        for (verb, put) in [("put", true), ("get", false)] {
-            let started = Instant::now();
-            let mut tasks = Vec::new();
-            for client in 0..clients {
-                let endpoint = endpoint.to_owned();
-                tasks.push(tokio::spawn(async move {
-                    let mut etcd = etcd_client::Client::connect([endpoint], None).await?;
-                    let mut latencies = Vec::new();
-                    for n in (client..requests).step_by(clients) {
-                        let key = format!("/bench/{clients}/{n}");
-                        let one = Instant::now();
-                        if put {
-                            etcd.put(key, configmap(n, "raw"), None).await?;
+        for (verb, op) in [
+            ("put", RawOp::Put),
+            ("get", RawOp::Get),
+            ("create (txn)", RawOp::Create),
+        ] {
+            for own_connections in [true, false] {
+                if clients == 1 && !own_connections {
+                    continue; // one client: the same thing
+                }
+                let started = Instant::now();
+                let mut tasks = Vec::new();
+                for client in 0..clients {
+                    let endpoint = endpoint.to_owned();
+                    let shared = shared.clone();
+                    let prefix = format!("/bench/{clients}/{own_connections}");
+                    tasks.push(tokio::spawn(async move {
+                        let mut etcd = if own_connections {
+                            etcd_client::Client::connect([endpoint], None).await?
                         } else {
-                            etcd.get(key, None).await?;
+                            shared
+                        };
+                        let mut latencies = Vec::new();
+                        for n in (client..requests).step_by(clients) {
+                            let key = format!("{prefix}/{n}");
+                            let one = Instant::now();
+                            raw_request(&mut etcd, op, key, n).await?;
+                            latencies.push(one.elapsed());
                         }
-                        latencies.push(one.elapsed());
-                    }
-                    anyhow::Ok(latencies)
-                }));
+                        anyhow::Ok(latencies)
+                    }));
+                }
+                let mut latencies = Vec::new();
+                for task in tasks {
+                    latencies.extend(task.await??);
+                }
+                let connections = if own_connections {
+                    ""
+                } else {
+                    ", one connection"
+                };
+                rows.push(Row {
+                    what: format!("raw etcd (etcd-client{connections}) | {verb}"),
+                    clients,
+                    per_second: requests as f64 / started.elapsed().as_secs_f64(),
+                    latencies,
+                });
             }
-            let mut latencies = Vec::new();
-            for task in tasks {
-                latencies.extend(task.await??);
-            }
-            rows.push(Row {
-                what: format!("raw etcd (etcd-client) | {verb}"),
-                clients,
-                per_second: requests as f64 / started.elapsed().as_secs_f64(),
-                latencies,
-            });
+        }
+    }
+    Ok(())
+}
+
+async fn raw_request(
+    etcd: &mut etcd_client::Client,
+    op: RawOp,
+    key: String,
+    n: usize,
+) -> anyhow::Result<()> {
+    use etcd_client::{Compare, CompareOp, Txn, TxnOp};
+    match op {
+        RawOp::Put => drop(etcd.put(key, configmap(n, "raw"), None).await?),
+        RawOp::Get => drop(etcd.get(key, None).await?),
+        RawOp::Create => {
+            let txn = Txn::new()
+                .when([Compare::create_revision(key.clone(), CompareOp::Equal, 0)])
+                .and_then([TxnOp::put(key, configmap(n, "raw"), None)]);
+            drop(etcd.txn(txn).await?);
         }
     }
     Ok(())
