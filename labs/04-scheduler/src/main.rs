@@ -60,6 +60,9 @@ enum Command {
         /// The seed that breaks ties between equally scored nodes.
         #[arg(long, default_value_t = 0)]
         seed: u64,
+        /// Do not preempt lower-priority pods for pods that fit nowhere.
+        #[arg(long)]
+        no_preemption: bool,
     },
 }
 
@@ -74,7 +77,8 @@ fn main() -> ExitCode {
             kubeconfig,
             scheduler_name,
             seed,
-        } => run_scheduler(&kubeconfig, scheduler_name, seed),
+            no_preemption,
+        } => run_scheduler(&kubeconfig, scheduler_name, seed, !no_preemption),
         Command::Simulate {
             scenario,
             explain,
@@ -119,7 +123,12 @@ fn main() -> ExitCode {
 }
 
 /// `lab-04 scheduler`: the loop until Ctrl-C.
-fn run_scheduler(kubeconfig: &std::path::Path, scheduler_name: String, seed: u64) -> ExitCode {
+fn run_scheduler(
+    kubeconfig: &std::path::Path,
+    scheduler_name: String,
+    seed: u64,
+    preemption: bool,
+) -> ExitCode {
     let client = match lab_03::manager::Config::from_kubeconfig_file(kubeconfig) {
         Ok(client) => client,
         Err(e) => {
@@ -131,6 +140,7 @@ fn run_scheduler(kubeconfig: &std::path::Path, scheduler_name: String, seed: u64
         client,
         scheduler_name,
         seed,
+        preemption,
     };
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,

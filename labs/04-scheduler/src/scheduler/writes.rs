@@ -26,6 +26,7 @@ pub(crate) struct Writer {
     pub(crate) client: Client,
     pub(crate) shared: Shared,
     pub(crate) profile: Profile,
+    pub(crate) preemption: bool,
     pub(crate) pods: Cache<Pod>,
 }
 
@@ -62,12 +63,16 @@ impl Writer {
                     }
                 },
                 Err(mut fit) => {
-                    let nominated = match preempt(&state.snapshot, pod, &self.profile, &fit) {
-                        Ok(p) => Some((p.nominated_node_name, p.victims)),
-                        Err(no) => {
+                    let preempted = self
+                        .preemption
+                        .then(|| preempt(&state.snapshot, pod, &self.profile, &fit));
+                    let nominated = match preempted {
+                        Some(Ok(p)) => Some((p.nominated_node_name, p.victims)),
+                        Some(Err(no)) => {
                             fit.post_filter_message = Some(no.message);
                             None
                         }
+                        None => None,
                     };
                     state.queue.add_unschedulable(&pod.key, &fit);
                     Outcome::Unschedulable {
@@ -153,9 +158,8 @@ impl Writer {
             let Some(victim) = self.pods.get(key) else {
                 continue;
             };
-            let info = match PodInfo::new((*victim).clone()) {
-                Ok(info) => info,
-                Err(_) => continue,
+            let Ok(info) = PodInfo::new((*victim).clone()) else {
+                continue;
             };
             self.event(&info, preempted_event(&preemptor, node)).await;
             let name = victim.metadata.name.as_deref().unwrap_or_default();

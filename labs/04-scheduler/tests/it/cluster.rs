@@ -61,13 +61,18 @@ impl Cluster {
         }
     }
 
-    /// Starts the scheduler (default name); it stops with the cluster.
-    pub(crate) fn start_scheduler(&self) {
+    /// Starts the scheduler (default name), with or without preemption (step 5); it stops
+    /// with the cluster.
+    pub(crate) fn start_scheduler(&self, preemption: bool) {
         let client = ClientConfig::from_kubeconfig_yaml(&lab_02::server::kubeconfig(self.addr))
             .expect("lab-02's kubeconfig parses");
         let stopped = until(self.stop.subscribe());
         self.runtime.spawn(async move {
-            if let Err(error) = scheduler::run(scheduler::Config::new(client), stopped).await {
+            let config = scheduler::Config {
+                preemption,
+                ..scheduler::Config::new(client)
+            };
+            if let Err(error) = scheduler::run(config, stopped).await {
                 panic!("the scheduler failed: {error}");
             }
         });
@@ -113,10 +118,24 @@ impl Cluster {
 
     /// Creates a pod in `default` requesting `cpu` and `memory`, for `scheduler_name`.
     pub(crate) fn create_pod(&self, name: &str, cpu: &str, memory: &str, scheduler_name: &str) {
+        self.create_pod_with_priority(name, cpu, memory, scheduler_name, 0);
+    }
+
+    /// [`Cluster::create_pod`] with `spec.priority` (as the Priority admission plugin would
+    /// have set it from a PriorityClass).
+    pub(crate) fn create_pod_with_priority(
+        &self,
+        name: &str,
+        cpu: &str,
+        memory: &str,
+        scheduler_name: &str,
+        priority: i32,
+    ) {
         let pod: Pod = serde_json::from_value(serde_json::json!({
             "metadata": {"name": name, "namespace": "default"},
             "spec": {
                 "schedulerName": scheduler_name,
+                "priority": priority,
                 "containers": [{
                     "name": "app",
                     "image": "nginx",

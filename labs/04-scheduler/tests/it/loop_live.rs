@@ -5,13 +5,13 @@ use k8s_openapi::api::core::v1::PodCondition;
 
 use crate::cluster::{Cluster, node_name};
 
-/// Three nodes of different sizes, and the scheduler running.
+/// Three nodes of different sizes, and the scheduler running without preemption (step 5).
 fn three_nodes() -> Cluster {
     let cluster = Cluster::start();
     cluster.create_node("small", "2", "4Gi");
     cluster.create_node("medium", "4", "8Gi");
     cluster.create_node("large", "8", "16Gi");
-    cluster.start_scheduler();
+    cluster.start_scheduler(false);
     cluster
 }
 
@@ -116,4 +116,36 @@ fn step4_loop_schedules_unschedulable_pod_when_a_big_node_joins() {
         node_name(&cluster.pods().get("huge").await.ok()?)
     });
     assert_eq!(node, "big");
+}
+
+#[test]
+fn step5_loop_preempts_a_lower_priority_pod_and_nominates_its_node() {
+    let cluster = Cluster::start();
+    cluster.create_node("solo", "4", "4Gi");
+    cluster.start_scheduler(true);
+    cluster.create_pod_with_priority("low", "100m", "3Gi", "default-scheduler", 0);
+    cluster.wait_for("low bound", || async {
+        node_name(&cluster.pods().get("low").await.ok()?)
+    });
+    cluster.create_pod_with_priority("high", "100m", "3Gi", "default-scheduler", 1000);
+    let nominated = cluster.wait_for("high nominated", || async {
+        let pod = cluster.pods().get("high").await.ok()?;
+        pod.status?.nominated_node_name
+    });
+    assert_eq!(nominated, "solo");
+    cluster.wait_for("low's Preempted event", || async {
+        cluster
+            .events_of("low")
+            .await
+            .into_iter()
+            .find(|e| e.reason.as_deref() == Some("Preempted"))
+    });
+    cluster.wait_for("low deleted", || async {
+        cluster.pods().get("low").await.is_err().then_some(())
+    });
+    // AssignedPodDeleted may help a pod NodeResourcesFit rejected: high is retried and fits.
+    let node = cluster.wait_for("high bound", || async {
+        node_name(&cluster.pods().get("high").await.ok()?)
+    });
+    assert_eq!(node, "solo");
 }
