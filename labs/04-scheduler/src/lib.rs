@@ -8,7 +8,8 @@
 //! `book/src/lab-04-scheduler.md`.
 //!
 //! Steps: 1 the snapshot ([`quantity`], [`snapshot`]), 2 the filters, 3 the scores, 4 the
-//! scheduling [`queue`], 5 priority and [`preemption`].
+//! scheduling [`queue`] and the [`scheduler`] loop against an API server, 5 priority and
+//! [`preemption`].
 
 pub mod framework;
 pub mod labels;
@@ -16,5 +17,6 @@ pub mod plugins;
 pub mod preemption;
 pub mod quantity;
 pub mod queue;
+pub mod scheduler;
 pub mod simulate;
 pub mod snapshot;

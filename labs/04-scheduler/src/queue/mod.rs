@@ -245,6 +245,22 @@ impl<C: Clock> SchedulingQueue<C> {
         true
     }
 
+    /// The cycle failed for another reason than "fits nowhere" (the binding failed): the pod
+    /// retries after its back-off, without waiting for a cluster event. Returns false if it
+    /// was deleted meanwhile.
+    pub fn add_backoff(&mut self, key: &str) -> bool {
+        if self.entries.get(key).map(|e| e.place) != Some(Place::InFlight) {
+            return false;
+        }
+        let Some(mut queued) = self.take(key) else {
+            return false;
+        };
+        queued.timestamp = self.clock.now();
+        let place = self.retry_place(&queued);
+        self.put(queued, place);
+        true
+    }
+
     // ANCHOR: after_failure
     /// Where a pod that failed in scheduling cycle `cycle` goes.
     fn place_after_failure(&self, pod: &QueuedPodInfo, cycle: u64) -> Place {
