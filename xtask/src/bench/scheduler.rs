@@ -1,7 +1,7 @@
 //! `cargo xtask bench scheduler`: lab-04's scheduling cycle on upstream's scheduler_perf
 //! workloads, in memory, beside upstream's thresholds.
 //!
-//! The measuring is lab-04's own example (`labs/04-scheduler/examples/bench.rs`): 5000 fake
+//! The measuring is lab-04's own example (`labs/04-scheduler/examples/scheduler_perf.rs`): 5000 fake
 //! nodes, each workload's initial pods, then pods/s over the measured pods, the median over
 //! runs. Upstream's floors (perf-anchors.md) were measured on much larger CI machines with the
 //! API server in the loop; the goals on 2 cores: >= 1000 pods/s basic, >= 500 topology
@@ -25,7 +25,7 @@ pub(super) fn bench(root: &Path, runs: usize) -> Result<()> {
         "--package",
         "lab-04",
         "--example",
-        "bench",
+        "scheduler_perf",
         "--",
         "--runs",
         &runs.to_string(),

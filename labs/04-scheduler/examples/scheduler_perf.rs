@@ -1,9 +1,9 @@
 //! The in-memory scheduler benchmark: upstream's scheduler_perf workloads, without an API server.
 //!
 //! ```text
-//! cargo run --release -p lab-04 --example bench                  # every workload, 3 runs each
-//! cargo run --release -p lab-04 --example bench -- --runs 5 SchedulingBasic
-//! cargo run --release -p lab-04 --example bench -- --nodes 500 --scale 0.1
+//! cargo run --release -p lab-04 --example scheduler_perf                  # every workload, 3 runs each
+//! cargo run --release -p lab-04 --example scheduler_perf -- --runs 5 SchedulingBasic
+//! cargo run --release -p lab-04 --example scheduler_perf -- --nodes 500 --scale 0.1
 //! ```
 //!
 //! Each workload builds a snapshot of fake nodes (4 CPUs, 32 GiB, 110 pods, as scheduler_perf's
@@ -185,7 +185,7 @@ fn main() -> Result<()> {
             "--scale" => scale = value("--scale")?.parse()?,
             "--nodes" => nodes = Some(value("--nodes")?.parse()?),
             "-h" | "--help" => {
-                println!("bench [--runs N] [--scale F] [--nodes N] [WORKLOAD...]");
+                println!("scheduler_perf [--runs N] [--scale F] [--nodes N] [WORKLOAD...]");
                 return Ok(());
             }
             name if name.starts_with('-') => bail!("unknown option {name}"),
