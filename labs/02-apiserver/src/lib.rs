@@ -58,6 +58,7 @@
 //! - [`node_proxy`]: step 7. `pods/log` and `pods/exec`, proxied to the kubelet of the pod's
 //!   node: [`node_proxy::locate`] (pod, container, node, kubelet address), the log stream, and
 //!   the exec WebSocket relay (`node_proxy/exec.rs`).
+//! - [`testing`]: [`testing::LocalServer`], this server in-process for the tests of later labs.
 
 pub mod allocator;
 pub mod discovery;
@@ -73,4 +74,5 @@ pub mod status;
 pub mod stopgap;
 pub mod store;
 pub mod table;
+pub mod testing;
 pub mod validation;

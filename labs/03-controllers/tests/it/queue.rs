@@ -196,7 +196,7 @@ fn step1_workers_process_every_key_once_and_never_one_key_twice_at_once() {
         }
     }));
     labkit::poll_until(
-        super::support::CONVERGE,
+        lab_02::testing::CONVERGE,
         "every key processed twice",
         || (seen.lock().unwrap().len() >= 2 * keys.len()).then_some(()),
     );

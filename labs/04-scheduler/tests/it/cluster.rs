@@ -1,72 +1,49 @@
-//! A lab-02 apiserver in-process (embedded store) with lab-04's scheduler running against it,
-//! on one tokio runtime, while the test's own thread waits with `labkit::poll_until` (the
-//! pattern of lab-03's tests).
+//! A lab-02 apiserver in-process (embedded store, `lab_02::testing::LocalServer`) with lab-04's
+//! scheduler running against it, while the test's own thread waits with `wait_for`; plus the
+//! nodes, pods and events the tests make and read.
 
-use std::net::SocketAddr;
-use std::time::Duration;
+use std::ops::Deref;
 
 use k8s_openapi::api::core::v1::{Event, Node, Pod};
 use kube::api::{ListParams, Patch, PatchParams, PostParams};
 use kube::{Api, Client};
+use lab_02::testing::LocalServer;
 use lab_03::manager::Config as ClientConfig;
 use lab_04::scheduler;
-use tokio::runtime::Runtime;
-use tokio::sync::watch;
 
-/// How long a test waits for the scheduler to converge before failing.
-pub(crate) const CONVERGE: Duration = Duration::from_secs(30);
-
-/// A running lab-02 apiserver and scheduler, stopped when dropped.
+/// A running lab-02 apiserver and a client for it (the scheduler joins with
+/// [`Cluster::start_scheduler`]), stopped when dropped. Dereferences to the [`LocalServer`]
+/// (`runtime`, `block_on`, `wait_for`, `stopped`).
 pub(crate) struct Cluster {
-    runtime: Runtime,
-    addr: SocketAddr,
+    server: LocalServer,
     /// A client for the apiserver.
     pub(crate) client: Client,
-    stop: watch::Sender<bool>,
+}
+
+impl Deref for Cluster {
+    type Target = LocalServer;
+
+    fn deref(&self) -> &LocalServer {
+        &self.server
+    }
 }
 
 impl Cluster {
     /// Starts lab-02 on a free loopback port.
     pub(crate) fn start() -> Cluster {
-        labkit::init_tracing();
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("a tokio runtime");
-        let (stop, _) = watch::channel(false);
-        let config = lab_02::server::Config {
-            listen: "127.0.0.1:0".parse().expect("a loopback address"),
-            ..Default::default()
-        };
-        let stopped = stop.subscribe();
-        let (addr, client) = runtime.block_on(async {
-            let server = lab_02::server::Server::bind(&config)
-                .await
-                .expect("lab-02 starts");
-            let addr = server.local_addr();
-            tokio::spawn(server.serve(until(stopped)));
-            let client = ClientConfig::from_kubeconfig_yaml(&lab_02::server::kubeconfig(addr))
-                .expect("lab-02's kubeconfig parses")
-                .client()
-                .await
-                .expect("a client");
-            (addr, client)
-        });
-        Cluster {
-            runtime,
-            addr,
-            client,
-            stop,
-        }
+        let server = LocalServer::start();
+        let config = ClientConfig::from_kubeconfig_yaml(&server.kubeconfig())
+            .expect("lab-02's kubeconfig parses");
+        let client = server.block_on(config.client()).expect("a client");
+        Cluster { server, client }
     }
 
     /// Starts the scheduler (default name), with or without preemption (step 5); it stops
     /// with the cluster.
     pub(crate) fn start_scheduler(&self, preemption: bool) {
-        let client = ClientConfig::from_kubeconfig_yaml(&lab_02::server::kubeconfig(self.addr))
+        let client = ClientConfig::from_kubeconfig_yaml(&self.kubeconfig())
             .expect("lab-02's kubeconfig parses");
-        let stopped = until(self.stop.subscribe());
+        let stopped = self.stopped();
         self.runtime.spawn(async move {
             let config = scheduler::Config {
                 preemption,
@@ -76,20 +53,6 @@ impl Cluster {
                 panic!("the scheduler failed: {error}");
             }
         });
-    }
-
-    /// Runs `future` on the cluster's runtime and returns its output.
-    pub(crate) fn block_on<F: Future>(&self, future: F) -> F::Output {
-        self.runtime.block_on(future)
-    }
-
-    /// Polls `check` (run on the runtime) until it returns `Some`, failing after [`CONVERGE`].
-    #[track_caller]
-    pub(crate) fn wait_for<T, Fut>(&self, what: &str, mut check: impl FnMut() -> Fut) -> T
-    where
-        Fut: Future<Output = Option<T>>,
-    {
-        labkit::poll_until(CONVERGE, what, || self.runtime.block_on(check()))
     }
 
     /// Creates a node with `cpu` and `memory` allocatable (and 110 pods).
@@ -172,20 +135,10 @@ impl Cluster {
     }
 }
 
-impl Drop for Cluster {
-    fn drop(&mut self) {
-        let _ = self.stop.send(true);
-    }
-}
-
 /// The pod's `spec.nodeName`, if bound.
 pub(crate) fn node_name(pod: &Pod) -> Option<String> {
     pod.spec
         .as_ref()
         .and_then(|s| s.node_name.clone())
         .filter(|n| !n.is_empty())
-}
-
-async fn until(mut stopped: watch::Receiver<bool>) {
-    let _ = stopped.wait_for(|stop| *stop).await;
 }
