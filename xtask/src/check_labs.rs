@@ -10,14 +10,22 @@
 //!    CI checks steps and instructors run `--each-region` when they change a lab's regions.
 //!
 //! Stripping happens in a scratch copy of the workspace under `target/`, never in the work tree,
-//! and the copy builds into the real target directory so dependencies are compiled once.
+//! and the copy builds into the real target directory so dependencies are compiled once. The
+//! copy is made once; each check strips one lab in it and restores that lab's changed files
+//! after, so only the lab under test is rebuilt, not the labs and crates its tests depend on.
+//!
+//! `cargo xtask test` (CI) runs each graded lab's tests once in its test stage and passes the
+//! results in as check 1's reference runs ([`check_with_reference`]); `cargo xtask check-labs`
+//! alone makes its own, on a snapshot of the work tree.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 
-use crate::grade::{self, Outcome, RunOptions};
+use crate::grade::{self, LabRun, Outcome, RunOptions};
 use crate::labs::{self, Lab};
 use crate::report::{LabReport, Status};
 use crate::start::is_student_repository;
@@ -29,7 +37,14 @@ struct Row {
     step: String,
     check: String,
     verdict: Result<String, String>,
+    /// How long the check took (0 for checks made from the reference runs).
+    seconds: u64,
 }
+
+/// The reference runs of the graded labs, by lab id, when the caller has already run them
+/// (`cargo xtask test` runs each graded lab's tests once, in its test stage, and hands the
+/// results over instead of running them a second time).
+pub(crate) type ReferenceRuns = BTreeMap<String, LabRun>;
 
 /// `cargo xtask check-labs`.
 pub(crate) fn check_labs(root: &Path, each_region: bool) -> Result<()> {
@@ -41,41 +56,89 @@ pub(crate) fn check_labs(root: &Path, each_region: bool) -> Result<()> {
     // Everything below works on a snapshot of the work tree taken now, so editing files while
     // check-labs runs (it takes a while) cannot mix two versions of a lab into one check. One
     // snapshot and one scratch copy per run, so two runs at once cannot clobber each other's.
-    // Both build into the real target directory, so dependencies are compiled once.
-    let base = root.join(format!("target/xtask/check-labs-{}", std::process::id()));
-    let target_dir = root.join("target");
+    let base = scratch_base(root);
     let snapshot = base.join("snapshot");
-    let scratch = base.join("scratch");
     copy_workspace(root, &snapshot, SNAPSHOT_MARK)?;
-    let root = snapshot.as_path();
-    let labs = labs::load_all(root)?;
-    let mut rows = Vec::new();
-    let graded: Vec<&Lab> = labs.iter().filter(|lab| !lab.steps.is_empty()).collect();
-
-    for lab in &graded {
+    let labs = labs::load_all(&snapshot)?;
+    let mut reference = ReferenceRuns::new();
+    for lab in labs.iter().filter(|lab| !lab.steps.is_empty()) {
         eprintln!(
             "check-labs: {} reference (cargo test -p {})",
             lab.id, lab.id
         );
         let options = RunOptions {
-            target_dir: Some(&target_dir),
+            target_dir: Some(&root.join("target")),
             only_step: None,
         };
-        let report = LabReport::new(lab, grade::run_lab(root, lab, options)?);
+        reference.insert(lab.id.clone(), grade::run_lab(&snapshot, lab, options)?);
+    }
+    let result = check(
+        &snapshot,
+        &root.join("target"),
+        &base,
+        &reference,
+        each_region,
+    );
+    std::fs::remove_dir_all(&base).ok();
+    result
+}
+
+/// Checks 2 to 4 (and 1, from `reference`) for the workspace at `root`, after its graded labs'
+/// reference runs. `cargo xtask test` calls this on the work tree itself, which nothing edits
+/// during CI.
+pub(crate) fn check_with_reference(root: &Path, reference: &ReferenceRuns) -> Result<()> {
+    let base = scratch_base(root);
+    let result = check(root, &root.join("target"), &base, reference, false);
+    std::fs::remove_dir_all(&base).ok();
+    result
+}
+
+/// Where one run keeps its copies.
+fn scratch_base(root: &Path) -> PathBuf {
+    root.join(format!("target/xtask/check-labs-{}", std::process::id()))
+}
+
+/// The checks themselves, on the sources at `root`, building into `target_dir`, with scratch
+/// space under `base`.
+fn check(
+    root: &Path,
+    target_dir: &Path,
+    base: &Path,
+    reference: &ReferenceRuns,
+    each_region: bool,
+) -> Result<()> {
+    let labs = labs::load_all(root)?;
+    let mut rows = Vec::new();
+    let graded: Vec<&Lab> = labs.iter().filter(|lab| !lab.steps.is_empty()).collect();
+    for lab in &graded {
+        let run = reference
+            .get(&lab.id)
+            .with_context(|| format!("no reference run of {}", lab.id))?;
+        let report = LabReport::new(lab, run.clone());
         check_reference(lab, &report, &lab.regions(root)?, &mut rows);
     }
 
+    // One scratch copy for every check below. Each check strips one lab in it and puts that
+    // lab's files back afterwards; the files of every other package keep their timestamps, so
+    // cargo does not rebuild labkit, or lab-02 under lab-03's tests, for every single check.
+    let scratch = base.join("scratch");
     copy_workspace(root, &scratch, STRIPPED_MARK)?;
     for lab in &labs {
         lab.strip_in_place(&scratch, Only::All, None)?;
     }
     eprintln!("check-labs: every lab stripped: cargo check --workspace --all-targets");
+    let started = Instant::now();
+    let verdict = cargo_check(&scratch, target_dir);
     rows.push(Row {
         lab: "all".into(),
         step: "-".into(),
         check: "stripped workspace compiles".into(),
-        verdict: cargo_check(&scratch, &target_dir),
+        verdict,
+        seconds: started.elapsed().as_secs(),
     });
+    for lab in &labs {
+        restore_lab(root, &scratch, lab)?;
+    }
 
     for lab in &graded {
         let regions = lab.regions(root)?;
@@ -97,27 +160,28 @@ pub(crate) fn check_labs(root: &Path, each_region: bool) -> Result<()> {
                 );
             }
             for (only, file, check) in cases {
-                eprintln!("check-labs: {}: {check}?", lab.id);
-                copy_workspace(root, &scratch, STRIPPED_MARK)?;
+                eprintln!("check-labs: {} step {step}: {check}?", lab.id);
+                let started = Instant::now();
                 lab.strip_in_place(&scratch, only, file)?;
                 // Only this step's tests: the others are not what is being proved, and running
                 // every test of the lab once per region would make check-labs slow.
                 let options = RunOptions {
-                    target_dir: Some(&target_dir),
+                    target_dir: Some(target_dir),
                     only_step: Some(step),
                 };
-                let run = grade::run_lab(&scratch, lab, options)?;
-                let report = LabReport::new(lab, run);
+                let run = grade::run_lab(&scratch, lab, options);
+                restore_lab(root, &scratch, lab)?;
+                let report = LabReport::new(lab, run?);
                 rows.push(Row {
                     lab: lab.id.clone(),
                     step: step.to_string(),
                     check,
                     verdict: stripped_step_fails(lab, step, &report),
+                    seconds: started.elapsed().as_secs(),
                 });
             }
         }
     }
-    std::fs::remove_dir_all(&base).ok();
 
     print_table(&rows);
     let failures = rows.iter().filter(|row| row.verdict.is_err()).count();
@@ -125,6 +189,22 @@ pub(crate) fn check_labs(root: &Path, each_region: bool) -> Result<()> {
         bail!("check-labs: {failures} checks failed");
     }
     println!("check-labs: all {} checks passed", rows.len());
+    Ok(())
+}
+
+/// Puts back the lab's sources in `scratch` that differ from those in `root`. Only changed files
+/// are written, so only they get a new timestamp (which is what makes cargo rebuild the lab).
+fn restore_lab(root: &Path, scratch: &Path, lab: &Lab) -> Result<()> {
+    for file in lab.sources(root) {
+        let relative = file.strip_prefix(root)?;
+        let copy = scratch.join(relative);
+        let original =
+            std::fs::read(&file).with_context(|| format!("failed to read {}", file.display()))?;
+        if std::fs::read(&copy).ok().as_deref() != Some(original.as_slice()) {
+            std::fs::write(&copy, &original)
+                .with_context(|| format!("failed to restore {}", copy.display()))?;
+        }
+    }
     Ok(())
 }
 
@@ -153,6 +233,7 @@ fn check_reference(
             step: step.step.to_string(),
             check: "reference passes".into(),
             verdict,
+            seconds: 0,
         });
     }
     let failing_other: Vec<&str> = report
@@ -167,6 +248,7 @@ fn check_reference(
             step: "-".into(),
             check: "reference's other tests pass".into(),
             verdict: Err(failing_other.join(", ")),
+            seconds: 0,
         });
     }
     if let Some(error) = &report.build_error {
@@ -175,6 +257,7 @@ fn check_reference(
             step: "-".into(),
             check: "reference compiles".into(),
             verdict: Err(error.lines().next().unwrap_or("").to_owned()),
+            seconds: 0,
         });
     }
     for (file, region) in regions {
@@ -184,6 +267,7 @@ fn check_reference(
                 step: region.step.to_string(),
                 check: "region's step is in lab.toml".into(),
                 verdict: Err(format!("{}:{}", file.display(), region.line)),
+                seconds: 0,
             });
         }
     }
@@ -338,15 +422,18 @@ fn cargo_check(dir: &Path, target_dir: &Path) -> Result<String, String> {
 
 fn print_table(rows: &[Row]) {
     let width = rows.iter().map(|row| row.check.len()).max().unwrap_or(5);
-    println!("\n{:<8} {:<5} {:<width$} result", "lab", "step", "check");
+    println!(
+        "\n{:<8} {:<5} {:<width$} {:>5} result",
+        "lab", "step", "check", "secs"
+    );
     for row in rows {
         let (mark, text) = match &row.verdict {
             Ok(text) => ("ok  ", text),
             Err(text) => ("FAIL", text),
         };
         println!(
-            "{:<8} {:<5} {:<width$} {mark} {text}",
-            row.lab, row.step, row.check
+            "{:<8} {:<5} {:<width$} {:>5} {mark} {text}",
+            row.lab, row.step, row.check, row.seconds
         );
     }
 }
