@@ -124,6 +124,11 @@ pub enum Error {
     /// A helper wrote something on its status channel that is not part of the protocol.
     #[error("helper protocol error: {0}")]
     Protocol(String),
+
+    /// The pod network (a kubelet's [`crate::pod::hooks::SandboxNetwork`]) could not connect
+    /// the sandbox.
+    #[error("pod network: {0}")]
+    Network(String),
 }
 
 impl Error {

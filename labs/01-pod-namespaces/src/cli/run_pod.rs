@@ -10,8 +10,8 @@ use lab_01::cgroups::CgroupRoot;
 use lab_01::image::policy::PullBackOff;
 use lab_01::image::{PullOptions, Store};
 use lab_01::pod::{
-    ImagePull, ImageWait, RunOptions, ensure_images, image_pulls, parse_manifest, pending_status,
-    plan_pod, run_pod,
+    ImagePull, ImageWait, RunHooks, RunOptions, ensure_images, image_pulls, parse_manifest,
+    pending_status, plan_pod, run_pod,
 };
 use nix::sys::signal::{SigSet, Signal};
 
@@ -84,6 +84,7 @@ pub(crate) fn run(args: &RunArgs) -> anyhow::Result<()> {
         sources: manifest.sources,
         cgroup_root,
         timeout: args.timeout,
+        hooks: RunHooks::default(),
     };
     let json = args.json;
     // Logs go to stdout, prefixed by the container's name, unless stdout is for the JSON.

@@ -8,13 +8,17 @@
 //!   then app containers through the [`crate::runtime::RuntimeService`], restart them as
 //!   `restartPolicy` says (with step 5's back-off), probe them (step 6), stream their logs,
 //!   and stop everything gracefully at the end.
+//! - [`hooks`]: what a kubelet running the Pod hears and adds while it runs: status changes,
+//!   exec targets, the pod network.
 
+pub mod hooks;
 pub mod images;
 pub mod manifest;
 pub mod runner;
 pub mod spec;
 mod tracked;
 
+pub use hooks::{ExecTargets, RunHooks, SandboxNetwork};
 pub use images::{ImagePull, ImageWait, ensure_images, image_pulls, pending_status};
 pub use manifest::{Manifest, parse_duration, parse_manifest};
 pub use runner::{RunOptions, run_pod};

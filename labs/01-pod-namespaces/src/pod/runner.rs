@@ -14,6 +14,7 @@
 //! At the end every running container is stopped as `stop_plan` says (preStop hook, SIGTERM,
 //! grace, SIGKILL), and the sandbox, cgroups, volumes and rootfs directories are removed.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
@@ -27,11 +28,13 @@ use crate::config::ContainerConfig;
 use crate::error::{Error, Result};
 use crate::image::Store;
 use crate::lifecycle::{self, Action, Backoff, Phase, State};
+use crate::pod::hooks::{ExecTargets, RunHooks};
 use crate::pod::spec::PodPlan;
-use crate::pod::tracked::{Tracked, copy_logs, notice_exits, snapshot};
+use crate::pod::tracked::{Tracked, copy_logs, live_snapshot, notice_exits, snapshot};
 use crate::probe::prober::{HandlerProber, run_due};
 use crate::probe::set::ProbeSet;
 use crate::probe::worker::Action as ProbeAction;
+use crate::runtime::exec::ExecTarget;
 use crate::runtime::logs::Follower;
 use crate::runtime::status::{ContainerState, Terminated, pod_status, wall_now};
 use crate::runtime::{ContainerExec, ContainerRequest, Runtime, RuntimeService, RuntimeState};
@@ -55,6 +58,8 @@ pub struct RunOptions {
     pub cgroup_root: Option<CgroupRoot>,
     /// Stop the Pod gracefully after this long.
     pub timeout: Option<Duration>,
+    /// What a kubelet hears and adds while the Pod runs (empty for `lab-01 run`).
+    pub hooks: RunHooks,
 }
 
 /// Runs the Pod until every container is done for good (phase Succeeded or Failed), the
@@ -88,22 +93,117 @@ pub fn run_pod(
         .collect();
     let mut runtime = Runtime::new(&options.helper, options.cgroup_root.clone());
     let sandbox = runtime.run_pod_sandbox(&plan.sandbox)?;
-    let result = drive(
-        plan,
-        options,
-        &mut runtime,
-        &sandbox,
-        &mut tracked,
-        &mounts,
-        shutdown,
-        on_log,
-    );
+    let mut live = Live {
+        start_time,
+        pod_ip: None,
+        reported: None,
+        exec_ids: Vec::new(),
+    };
+    let network = attach_network(options, &mut runtime, &sandbox, &mut live);
+    let result = network.and_then(|()| {
+        drive(
+            plan,
+            options,
+            &mut runtime,
+            &sandbox,
+            &mut tracked,
+            &mounts,
+            shutdown,
+            on_log,
+            &mut live,
+        )
+    });
     // Whatever happened, stop and remove everything; the first error wins.
     let stopped = stop_all(plan, &mut runtime, &mut tracked);
     copy_logs(&mut tracked, on_log, true);
+    if let Some(targets) = &options.hooks.exec_targets {
+        lock(targets).clear();
+    }
     let removed = runtime.remove_pod_sandbox(&sandbox);
+    if let Some(network) = &options.hooks.network {
+        network.detach();
+    }
     result.and(stopped).and(removed)?;
-    Ok(pod_status(&snapshot(&tracked, start_time)))
+    let mut last = snapshot(&tracked, start_time);
+    last.pod_ip = live.pod_ip;
+    Ok(pod_status(&last))
+}
+
+/// What the loop remembers for the hooks between turns.
+struct Live {
+    start_time: k8s_openapi::jiff::Timestamp,
+    /// The address the pod network gave the sandbox.
+    pod_ip: Option<String>,
+    /// The status last sent to the `status` hook.
+    reported: Option<corev1::PodStatus>,
+    /// The running containers' (name, runtime id) last published as exec targets.
+    exec_ids: Vec<(String, String)>,
+}
+
+/// Connects the sandbox to the pod network, when a kubelet gave one.
+fn attach_network(
+    options: &RunOptions,
+    runtime: &mut Runtime,
+    sandbox: &str,
+    live: &mut Live,
+) -> Result<()> {
+    let Some(network) = &options.hooks.network else {
+        return Ok(());
+    };
+    let Some(netns) = runtime.pod_sandbox_status(sandbox)?.netns else {
+        return Err(Error::Network(
+            "the sandbox has no network namespace".into(),
+        ));
+    };
+    live.pod_ip = Some(network.attach(&netns).map_err(Error::Network)?);
+    Ok(())
+}
+
+/// Sends the status when it changed, and republishes exec targets when the running
+/// containers changed.
+fn report(
+    options: &RunOptions,
+    runtime: &mut Runtime,
+    tracked: &[Tracked<'_>],
+    phase: Phase,
+    live: &mut Live,
+) {
+    if let Some(sender) = &options.hooks.status {
+        let status = pod_status(&live_snapshot(
+            tracked,
+            live.start_time,
+            phase,
+            live.pod_ip.clone(),
+        ));
+        if live.reported.as_ref() != Some(&status) {
+            let _ = sender.send(status.clone());
+            live.reported = Some(status);
+        }
+    }
+    if let Some(targets) = &options.hooks.exec_targets {
+        let running: Vec<(String, String)> = tracked
+            .iter()
+            .filter(|t| t.view.state == State::Running)
+            .filter_map(|t| Some((t.record.name.clone(), t.id.clone()?)))
+            .collect();
+        if running != live.exec_ids {
+            let mut map = BTreeMap::new();
+            for (name, id) in &running {
+                if let Ok(target) = runtime.exec_target(id) {
+                    map.insert(name.clone(), target);
+                }
+            }
+            *lock(targets) = map;
+            live.exec_ids = running;
+        }
+    }
+}
+
+/// Locks the exec targets; a panic elsewhere while holding the lock leaves the map usable.
+fn lock(targets: &ExecTargets) -> std::sync::MutexGuard<'_, BTreeMap<String, ExecTarget>> {
+    targets
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// The loop itself (see the module docs).
@@ -117,6 +217,7 @@ fn drive(
     mounts: &[Vec<crate::config::MountSpec>],
     shutdown: &Receiver<()>,
     on_log: &mut dyn FnMut(&str, &str),
+    live: &mut Live,
 ) -> Result<()> {
     let clock = SystemClock;
     let deadline = options.timeout.map(|timeout| Instant::now() + timeout);
@@ -129,6 +230,7 @@ fn drive(
         copy_logs(tracked, on_log, false);
         run_probes(runtime, tracked, netns.as_deref(), plan)?;
         let phase = phase_of(plan, tracked);
+        report(options, runtime, tracked, phase, live);
         if matches!(phase, Phase::Succeeded | Phase::Failed) {
             return Ok(());
         }

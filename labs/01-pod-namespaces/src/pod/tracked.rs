@@ -113,6 +113,31 @@ pub(crate) fn copy_logs(
 }
 
 /// What [`crate::runtime::status::pod_status`] needs, from the tracked containers, once the Pod has stopped.
+/// The Pod as it is now, while it runs: `phase` as the loop computed it, the sandbox up.
+pub(crate) fn live_snapshot(
+    tracked: &[Tracked<'_>],
+    start_time: Timestamp,
+    phase: lifecycle::Phase,
+    pod_ip: Option<String>,
+) -> PodSnapshot {
+    let records = |init: bool| {
+        tracked
+            .iter()
+            .filter(|t| t.init == init)
+            .map(|t| t.record.clone())
+            .collect()
+    };
+    PodSnapshot {
+        phase,
+        start_time,
+        sandbox_ready: true,
+        init: records(true),
+        app: records(false),
+        pod_ip,
+    }
+}
+
+/// The final status, once every container is stopped.
 pub(crate) fn snapshot(tracked: &[Tracked<'_>], start_time: Timestamp) -> PodSnapshot {
     let records = |init: bool| {
         tracked

@@ -388,7 +388,17 @@ impl RuntimeService for Runtime {
         argv: &[String],
         timeout: Duration,
     ) -> Result<ExecResult> {
-        let helper = self.helper.clone();
+        let target = self.exec_target(container_id)?;
+        exec_sync(&self.helper, &target, argv, timeout)
+    }
+}
+
+impl Runtime {
+    /// Where a command must go to run inside the running container `container_id`: its
+    /// process (whose namespaces are joined), cgroups, environment and working directory.
+    /// A kubelet serving `kubectl exec` keeps these, so a long interactive command runs on its
+    /// own and never holds up the pod's loop.
+    pub fn exec_target(&mut self, container_id: &str) -> Result<ExecTarget> {
         let entry = self.container(container_id)?;
         Self::refresh(entry)?;
         let RuntimeState::Running { pid, .. } = entry.state else {
@@ -397,12 +407,11 @@ impl RuntimeService for Runtime {
                 entry.config.name
             )));
         };
-        let target = ExecTarget {
+        Ok(ExecTarget {
             pid,
             cgroup_procs: entry.config.cgroup_procs.clone(),
             env: entry.config.env_strings(),
             working_dir: entry.config.working_dir().to_path_buf(),
-        };
-        exec_sync(&helper, &target, argv, timeout)
+        })
     }
 }

@@ -6,7 +6,8 @@ use std::sync::mpsc;
 
 use k8s_openapi::api::core::v1 as corev1;
 use lab_01::cgroups::CgroupRoot;
-use lab_01::pod::{RunOptions, parse_manifest, plan_pod, run_pod};
+use lab_01::pod::{ExecTargets, RunHooks, RunOptions, parse_manifest, plan_pod, run_pod};
+use lab_01::runtime::exec::exec_sync;
 
 use crate::pod::fixtures::{Workspace, helper};
 
@@ -26,6 +27,7 @@ fn run_manifest(
         sources: manifest.sources,
         cgroup_root: Some(CgroupRoot::detect().unwrap()),
         timeout,
+        hooks: RunHooks::default(),
     };
     let (_stop, shutdown) = mpsc::channel();
     let mut lines = Vec::new();
@@ -188,6 +190,64 @@ fn step7_hooks_run_in_the_container_and_a_stopped_pod_is_terminal() {
 }
 
 /// `lab-01 <args>` with its own KUBELAB_HOME; (exit code, stdout, stderr).
+/// What a kubelet needs while a Pod runs (the final cluster's kubelet uses these hooks): each
+/// status change, and exec targets good for running a command in the container.
+#[test]
+fn run_pod_reports_status_changes_and_exec_targets_while_it_runs() {
+    let workspace = workspace!();
+    let yaml = "apiVersion: v1\nkind: Pod\nmetadata: {name: live}\nspec:\n  terminationGracePeriodSeconds: 1\n  containers:\n  - name: app\n    image: busybox\n    command: [sleep, \"3600\"]\n";
+    let manifest = parse_manifest(yaml).unwrap();
+    let plan = plan_pod(&manifest.pod, workspace.store()).unwrap();
+    let (status_tx, statuses) = mpsc::channel();
+    let targets = ExecTargets::default();
+    let options = RunOptions {
+        helper: helper().to_path_buf(),
+        store: workspace.store().clone(),
+        pod_dir: workspace.dir.path().join("pod-live"),
+        sources: manifest.sources,
+        cgroup_root: None,
+        timeout: None,
+        hooks: RunHooks {
+            status: Some(status_tx),
+            exec_targets: Some(targets.clone()),
+            network: None,
+        },
+    };
+    let (stop, shutdown) = mpsc::channel();
+    let runner = std::thread::spawn(move || run_pod(&plan, &options, &shutdown, &mut |_, _| {}));
+    let target = labkit::poll_until(
+        std::time::Duration::from_secs(30),
+        "the running container published as an exec target",
+        || targets.lock().unwrap().get("app").cloned(),
+    );
+    let argv = ["hostname".to_owned()];
+    let result = exec_sync(helper(), &target, &argv, std::time::Duration::from_secs(10)).unwrap();
+    assert_eq!(result.exit_code, 0, "{result:?}");
+    assert_eq!(String::from_utf8_lossy(&result.stdout).trim(), "live");
+    stop.send(()).unwrap();
+    let last = runner.join().unwrap().unwrap();
+    let reported: Vec<corev1::PodStatus> = statuses.try_iter().collect();
+    let running = reported
+        .iter()
+        .find(|status| status.phase.as_deref() == Some("Running"))
+        .expect("a Running status was reported while the pod ran");
+    assert!(
+        app_status(running, "app")
+            .state
+            .as_ref()
+            .unwrap()
+            .running
+            .is_some()
+    );
+    // Each report is a change: no two in a row are the same.
+    assert!(reported.windows(2).all(|pair| pair[0] != pair[1]));
+    assert!(
+        targets.lock().unwrap().is_empty(),
+        "targets go with the pod"
+    );
+    assert_ne!(last.phase.as_deref(), Some("Running"));
+}
+
 fn lab01(home: &Path, args: &[&str]) -> (i32, String, String) {
     let output = Command::new(helper())
         .args(args)
