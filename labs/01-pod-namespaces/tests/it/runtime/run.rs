@@ -184,7 +184,7 @@ fn step7_a_failing_liveness_probe_restarts_the_container() {
         command: [sh, -c, \"trap 'exit 143' TERM; touch /tmp/healthy; echo started; sleep 0.5; rm /tmp/healthy; sleep 100 & wait\"]\n    \
         livenessProbe: {exec: {command: [test, -f, /tmp/healthy]}, periodSeconds: 1, failureThreshold: 1}\n";
     // Runs until the second run has started (not for a fixed time: a loaded machine is slow).
-    let (status, lines) = run_until(&workspace, yaml, |status, lines| {
+    let (status, _lines) = run_until(&workspace, yaml, |status, lines| {
         Some(
             status.container_statuses.as_ref()?.first()?.restart_count >= 1
                 && lines.iter().filter(|l| *l == "app: started").count() >= 2,
