@@ -11,7 +11,10 @@
 //!   pod network one level up.
 //! - [`launcher`] (Linux): `cluster up/down/status`: the nodes, and the components started in
 //!   them as processes with pid files (`launcher/process.rs`). So far the API server.
+//! - [`kubelet`] (Linux): the kubelet's server for `kubectl logs` and `kubectl exec`.
 
+#[cfg(target_os = "linux")]
+pub mod kubelet;
 #[cfg(target_os = "linux")]
 pub mod launcher;
 #[cfg(target_os = "linux")]

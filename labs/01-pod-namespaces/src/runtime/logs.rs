@@ -79,6 +79,16 @@ impl Follower {
         }
     }
 
+    /// Follows the log at `path` from byte `offset` on: a kubelet that has already sent the
+    /// log's first part with [`tail`] follows from where that ended.
+    pub fn starting_at(path: impl Into<PathBuf>, offset: u64) -> Self {
+        Self {
+            path: path.into(),
+            offset,
+            partial: Vec::new(),
+        }
+    }
+
     /// The complete lines written since the last call, without their newlines.
     pub fn poll_lines(&mut self) -> io::Result<Vec<String>> {
         let mut file = match File::open(&self.path) {
