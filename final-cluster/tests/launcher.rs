@@ -109,10 +109,23 @@ fn up_serves_the_api_from_the_first_node_and_down_removes_everything() {
         "{kubeconfig}"
     );
     let running = launcher.status();
-    assert_eq!(running.len(), 1, "{running:?}");
+    let components: Vec<(&str, &str, bool)> = running
+        .iter()
+        .map(|line| {
+            (
+                line.node.as_str(),
+                line.component.as_str(),
+                line.pid.is_some(),
+            )
+        })
+        .collect();
     assert_eq!(
-        (running[0].node.as_str(), running[0].component.as_str()),
-        ("k8smaster", "kube-apiserver")
+        components,
+        [
+            ("k8smaster", "kube-apiserver", true),
+            ("k8smaster", "kube-controller-manager", true),
+            ("k8smaster", "kube-scheduler", true),
+        ]
     );
     let pid = running[0].pid.expect("the API server runs");
 

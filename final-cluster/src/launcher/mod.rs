@@ -1,10 +1,9 @@
 //! The `cluster` launcher: brings the nodes up on the node network and starts the components on
 //! them; brings everything down again, also after a crash.
 //!
-//! What exists so far: the node network and the control plane's API server (lab 02) on the
-//! first node, as a plain process (static pods come with the kubelet), reachable from the host
-//! with the kubeconfig `up` writes. The scheduler, controller manager and kubelets join as their
-//! labs are written.
+//! What exists so far: the node network and the control plane on the first node (the API server
+//! of lab 02, the controller manager of lab 03 and the scheduler of lab 04), as plain processes
+//! (static pods come with the kubelet), reachable from the host with the kubeconfig `up` writes.
 //!
 //! Everything `up` makes is recorded under the state directory, so `down` can find it from
 //! another process:
@@ -27,6 +26,13 @@ use std::time::{Duration, Instant};
 use lab_05::netns::Netns;
 
 use crate::node_network::{NodeNetwork, NodeNetworkConfig};
+
+/// The control plane's programs, all on the first node.
+pub const CONTROL_PLANE: [&str; 3] = [
+    "kube-apiserver",
+    "kube-controller-manager",
+    "kube-scheduler",
+];
 
 /// The API server's port on the control-plane node.
 pub const API_PORT: u16 = 6443;
@@ -164,10 +170,13 @@ impl Launcher {
         if !self.recorded_nodes().is_empty() {
             return Err(Error::AlreadyUp(self.state.clone()));
         }
-        let apiserver = options.bin_dir.join("kube-apiserver");
-        if !apiserver.is_file() {
-            return Err(Error::MissingBinary(apiserver));
+        for component in CONTROL_PLANE {
+            let binary = options.bin_dir.join(component);
+            if !binary.is_file() {
+                return Err(Error::MissingBinary(binary));
+            }
         }
+        let apiserver = options.bin_dir.join("kube-apiserver");
         for dir in ["pids", "logs"] {
             let dir = self.state.join(dir);
             fs::create_dir_all(&dir).map_err(state_error(&dir))?;
@@ -200,9 +209,7 @@ impl Launcher {
         }
         progress(&format!("kube-apiserver on {name}: starting at {listen}"));
         let log = self.log_file(name, "kube-apiserver");
-        let pid_file = self.pid_file(name, "kube-apiserver");
-        process::start(&master.netns, name, &apiserver, &args, &log, &pid_file)
-            .map_err(state_error(&pid_file))?;
+        self.start(master, name, &apiserver, &args)?;
         wait_until_answers(listen, API_READY_TIMEOUT).map_err(|waited| Error::NotReady {
             component: "kube-apiserver".to_owned(),
             node: (*name).clone(),
@@ -210,7 +217,38 @@ impl Launcher {
             log,
         })?;
         progress(&format!("kube-apiserver on {name}: ready"));
+        // The controllers and the scheduler only need the API server: they find everything
+        // else through it, as in the seed's diagram (seed 004).
+        let kubeconfig = format!("--kubeconfig={}", self.kubeconfig().display());
+        for component in ["kube-controller-manager", "kube-scheduler"] {
+            progress(&format!("{component} on {name}: starting"));
+            self.start(
+                master,
+                name,
+                &options.bin_dir.join(component),
+                std::slice::from_ref(&kubeconfig),
+            )?;
+        }
         Ok(listen)
+    }
+
+    /// Starts one component on a node, with its pid file and log in the state directory.
+    fn start(
+        &self,
+        node: &crate::node_network::Node,
+        name: &str,
+        binary: &Path,
+        args: &[String],
+    ) -> Result<(), Error> {
+        let component = binary
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let log = self.log_file(name, &component);
+        let pid_file = self.pid_file(name, &component);
+        process::start(&node.netns, name, binary, args, &log, &pid_file)
+            .map(drop)
+            .map_err(state_error(&pid_file))
     }
 
     /// What runs, per node and component.
