@@ -14,9 +14,11 @@
 //! <state>/pids/          <node>.<component>.pid
 //! <state>/logs/          <node>.<component>.log
 //! <state>/kubeconfig     for kubectl
+//! <state>/node-data/     <node>/kubelet (pods' directories, pod addresses), <node>/images
 //! ```
 
 pub mod process;
+mod ready;
 
 use std::fs;
 use std::net::{SocketAddr, TcpStream};
@@ -25,6 +27,7 @@ use std::time::{Duration, Instant};
 
 use lab_05::netns::Netns;
 
+use self::ready::wait_for_ready_nodes;
 use crate::node_network::{NodeNetwork, NodeNetworkConfig};
 
 /// The control plane's programs, all on the first node.
@@ -170,7 +173,7 @@ impl Launcher {
         if !self.recorded_nodes().is_empty() {
             return Err(Error::AlreadyUp(self.state.clone()));
         }
-        for component in CONTROL_PLANE {
+        for component in COMPONENTS {
             let binary = options.bin_dir.join(component);
             if !binary.is_file() {
                 return Err(Error::MissingBinary(binary));
@@ -222,13 +225,32 @@ impl Launcher {
         let kubeconfig = format!("--kubeconfig={}", self.kubeconfig().display());
         for component in ["kube-controller-manager", "kube-scheduler"] {
             progress(&format!("{component} on {name}: starting"));
-            self.start(
-                master,
-                name,
-                &options.bin_dir.join(component),
-                std::slice::from_ref(&kubeconfig),
-            )?;
+            let binary = options.bin_dir.join(component);
+            self.start(master, name, &binary, std::slice::from_ref(&kubeconfig))?;
         }
+        // A kubelet on every node, the first included (seed 000's `get nodes` lists k8smaster).
+        let kubelet = options.bin_dir.join("kubelet");
+        for (node, name) in &addresses {
+            progress(&format!("kubelet on {name}: starting"));
+            let dir = self.state.join("node-data").join(name.as_str());
+            let args = vec![
+                kubeconfig.clone(),
+                format!("--hostname-override={name}"),
+                format!("--node-ip={}", node.address),
+                format!("--root-dir={}", dir.join("kubelet").display()),
+                format!("--image-store={}", dir.join("images").display()),
+            ];
+            self.start(node, name, &kubelet, &args)?;
+        }
+        let names: Vec<&str> = addresses.iter().map(|(_, name)| name.as_str()).collect();
+        wait_for_ready_nodes(listen, &names, NODES_READY_TIMEOUT, progress).map_err(|waited| {
+            Error::NotReady {
+                component: "kubelet".to_owned(),
+                node: names.join(", "),
+                waited,
+                log: self.state.join("logs"),
+            }
+        })?;
         Ok(listen)
     }
 
@@ -283,7 +305,10 @@ impl Launcher {
     pub fn down(&self, progress: &mut dyn FnMut(&str)) -> Result<(), Error> {
         let pids = self.state.join("pids");
         if let Ok(entries) = fs::read_dir(&pids) {
-            for entry in entries.flatten() {
+            // Kubelets first: they stop their pods while the API server still hears them.
+            let mut files: Vec<_> = entries.flatten().collect();
+            files.sort_by_key(|entry| !entry.file_name().to_string_lossy().contains(".kubelet."));
+            for entry in files {
                 let path = entry.path();
                 if path.extension().is_some_and(|ext| ext == "pid") {
                     let what = entry.file_name().to_string_lossy().into_owned();
@@ -306,7 +331,7 @@ impl Launcher {
                 return Err(state_error(&path)(error));
             }
         }
-        for dir in ["pids", "node-network"] {
+        for dir in ["pids", "node-network", "node-data"] {
             let path = self.state.join(dir);
             if let Err(error) = fs::remove_dir_all(&path)
                 && error.kind() != std::io::ErrorKind::NotFound
