@@ -30,7 +30,9 @@
 //! Start with `queue/mod.rs`, then `informer/mod.rs`.
 
 pub mod expectations;
+pub mod hollow;
 pub mod informer;
+pub mod kubelet;
 pub mod manager;
 pub mod pods;
 pub mod queue;

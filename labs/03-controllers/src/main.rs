@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! cargo run -p lab-03 -- controller-manager --kubeconfig FILE [--controllers replicaset,...]
+//! cargo run -p lab-03 -- hollow-nodes --kubeconfig FILE --count N [--ready-after 1s] [--name-prefix hollow-node-]
 //! ```
 //!
 //! It runs until Ctrl-C or SIGTERM. Set `RUST_LOG=info` to see what the controllers do. Exit
@@ -11,8 +12,10 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
+use lab_03::hollow::{self, HollowConfig};
 use lab_03::manager::{self, Config};
 use tracing_subscriber::EnvFilter;
 
@@ -38,6 +41,43 @@ enum Command {
         #[arg(long, default_value_t = lab_03::replicaset::DEFAULT_WORKERS)]
         workers: usize,
     },
+    /// Run N fake kubelets (kubemark's hollow nodes) until Ctrl-C: they register, send
+    /// heartbeats and run pods as state only.
+    HollowNodes {
+        /// The kubeconfig of the apiserver.
+        #[arg(long, value_name = "FILE")]
+        kubeconfig: PathBuf,
+        /// How many nodes.
+        #[arg(long, value_name = "N")]
+        count: usize,
+        /// How long a pod runs before it is Ready (500ms, 1s, 2m).
+        #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration)]
+        ready_after: Duration,
+        /// Node names are this prefix and a number from 0.
+        #[arg(long, value_name = "PREFIX", default_value = "hollow-node-")]
+        name_prefix: String,
+    },
+}
+
+/// A duration as written on the command line: `500ms`, `30s`, `2m`, `1h`, or seconds.
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration; write e.g. 1s, 2m or 500ms"))?;
+    match unit {
+        "ms" => Ok(Duration::from_millis(number)),
+        "" | "s" => Ok(Duration::from_secs(number)),
+        "m" => Ok(Duration::from_secs(number.saturating_mul(60))),
+        "h" => Ok(Duration::from_secs(number.saturating_mul(3600))),
+        _ => Err(format!(
+            "`{text}` has an unknown unit `{unit}`; use ms, s, m or h"
+        )),
+    }
 }
 
 fn main() -> ExitCode {
@@ -58,11 +98,24 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let Command::ControllerManager {
-        kubeconfig,
-        controllers,
-        workers,
-    } = cli.command;
+    let (kubeconfig, controllers, workers) = match cli.command {
+        Command::ControllerManager {
+            kubeconfig,
+            controllers,
+            workers,
+        } => (kubeconfig, controllers, workers),
+        Command::HollowNodes {
+            kubeconfig,
+            count,
+            ready_after,
+            name_prefix,
+        } => {
+            let mut hollow = HollowConfig::new(count);
+            hollow.ready_after = ready_after;
+            hollow.name_prefix = name_prefix;
+            return hollow_nodes(&kubeconfig, &hollow);
+        }
+    };
     let config = Config::from_kubeconfig_file(&kubeconfig).and_then(|mut config| {
         if let Some(controllers) = controllers {
             config.controllers = controllers;
@@ -81,6 +134,42 @@ fn main() -> ExitCode {
         }
     };
     match run(config) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// The `hollow-nodes` command: exit 2 on bad input, else run until Ctrl-C.
+fn hollow_nodes(kubeconfig: &std::path::Path, hollow: &HollowConfig) -> ExitCode {
+    if hollow.count > lab_03::hollow::nodes::MAX_NODES {
+        eprintln!(
+            "error: --count {} is more than {} hollow nodes per process",
+            hollow.count,
+            lab_03::hollow::nodes::MAX_NODES
+        );
+        return ExitCode::from(2);
+    }
+    let config = match Config::from_kubeconfig_file(kubeconfig) {
+        Ok(config) => config,
+        Err(error) => {
+            let message = error.to_string();
+            eprintln!("error: {}", message.lines().next().unwrap_or_default());
+            return ExitCode::from(2);
+        }
+    };
+    let result = tokio::runtime::Runtime::new()
+        .map_err(anyhow::Error::from)
+        .and_then(|runtime| {
+            runtime.block_on(async {
+                let client = config.client().await?;
+                hollow::run(client, hollow, shutdown_signal()).await?;
+                anyhow::Ok(())
+            })
+        });
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error:#}");

@@ -5,7 +5,9 @@
 //! embedded store, on a free loopback port ([`support::Cluster`]); pure decisions are tested
 //! without one.
 
+mod hollow;
 mod informer;
+mod kubelet;
 mod queue;
 mod replicaset;
 mod support;

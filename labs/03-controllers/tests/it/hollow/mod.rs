@@ -1,0 +1,4 @@
+//! Step 8: hollow nodes, their command patterns and against the real lab-02 apiserver.
+
+mod live;
+mod patterns;
