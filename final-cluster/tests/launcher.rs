@@ -1,6 +1,7 @@
 //! The launcher for real, in a "host" namespace made for the test (so the bridge, the node
 //! addresses and the API server's port never touch the machine's own network): `up` with two
-//! nodes, kube-apiserver answering from the first, `status`, and `down` leaving nothing behind.
+//! nodes, kube-apiserver answering from the first, both kubelets registering Ready nodes,
+//! `status`, and `down` leaving nothing behind.
 //! Needs root; says "not run" without.
 
 #![cfg(target_os = "linux")]
@@ -125,8 +126,14 @@ fn up_serves_the_api_from_the_first_node_and_down_removes_everything() {
             ("k8smaster", "kube-apiserver", true),
             ("k8smaster", "kube-controller-manager", true),
             ("k8smaster", "kube-scheduler", true),
+            ("k8smaster", "kubelet", true),
+            ("k8snode1", "kubelet", true),
         ]
     );
+    for node in ["k8smaster", "k8snode1"] {
+        let ready = format!("node {node}: Ready");
+        assert!(status.iter().any(|line| *line == ready), "{status:?}");
+    }
     let pid = running[0].pid.expect("the API server runs");
 
     // A second `up` refuses: the state says a cluster is up.

@@ -25,8 +25,8 @@ use lab_01::cgroups::CgroupRoot;
 use lab_01::image::policy::PullBackOff;
 use lab_01::image::{PullOptions, Store};
 use lab_01::pod::{
-    ExecTargets, RunHooks, RunOptions, SandboxNetwork, ensure_images, image_pulls,
-    pending_status, plan_pod, run_pod,
+    ExecTargets, RunHooks, RunOptions, SandboxNetwork, ensure_images, image_pulls, pending_status,
+    plan_pod, run_pod,
 };
 use lab_01::runtime::exec::ExecTarget;
 use lab_03::kubelet::{PodRuntime, RuntimeError, StatusReporter};
@@ -95,7 +95,8 @@ impl LabRuntime {
 }
 
 fn lock(pods: &Mutex<BTreeMap<String, Entry>>) -> MutexGuard<'_, BTreeMap<String, Entry>> {
-    pods.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    pods.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl PodRuntime for LabRuntime {
@@ -166,7 +167,9 @@ impl Containers for LabRuntime {
 
     fn exec_target(&self, namespace: &str, pod: &str, container: &str) -> Option<ExecTarget> {
         let (_, targets) = self.find(namespace, pod)?;
-        let targets = targets.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let targets = targets
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         targets.get(container).cloned()
     }
 }

@@ -30,12 +30,16 @@ use lab_05::netns::Netns;
 use self::ready::wait_for_ready_nodes;
 use crate::node_network::{NodeNetwork, NodeNetworkConfig};
 
-/// The control plane's programs, all on the first node.
-pub const CONTROL_PLANE: [&str; 3] = [
+/// Every program `up` starts: the control plane on the first node, a kubelet on each.
+pub const COMPONENTS: [&str; 4] = [
     "kube-apiserver",
     "kube-controller-manager",
     "kube-scheduler",
+    "kubelet",
 ];
+
+/// How long `up` waits for every node to be Ready.
+const NODES_READY_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The API server's port on the control-plane node.
 pub const API_PORT: u16 = 6443;
