@@ -1,0 +1,1 @@
+//! Step 3 against lab-02 (placeholder).
