@@ -33,7 +33,6 @@ fn fnv32a(bytes: &[u8], mut hash: u32) -> u32 {
 /// from a real cluster's but have the same properties: equal templates, equal hashes, and a
 /// collision count that changes the hash when two templates collide.
 pub fn compute_hash(template: &PodTemplateSpec, collision_count: Option<i32>) -> String {
-    // BEGIN SOLUTION step-3: fnv32a over the template's JSON, then the collision count's 8 LE bytes; encode the decimal digits with SAFE_ALPHABET
     let json = serde_json::to_vec(template).unwrap_or_default();
     let mut hash = fnv32a(&json, 2_166_136_261);
     if let Some(count) = collision_count {
@@ -45,7 +44,6 @@ pub fn compute_hash(template: &PodTemplateSpec, collision_count: Option<i32>) ->
         .bytes()
         .map(|digit| char::from(SAFE_ALPHABET[usize::from(digit) % SAFE_ALPHABET.len()]))
         .collect()
-    // END SOLUTION
 }
 // ANCHOR_END: compute_hash
 

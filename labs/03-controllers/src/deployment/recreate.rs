@@ -29,7 +29,6 @@ pub fn scale_down_old(old: &[ReplicaSet]) -> Vec<Scale> {
 /// new one has not finished (`Succeeded` or `Failed`). The new ReplicaSet is created only
 /// when this is false.
 pub fn old_pods_running(new: Option<&ReplicaSet>, old: &[ReplicaSet], pods: &[Arc<Pod>]) -> bool {
-    // BEGIN SOLUTION step-3: old status.replicas > 0 -> true; else any pod owned by an old RS (by uid) whose phase is not Succeeded/Failed
     if actual_replica_count(old) > 0 {
         return true;
     }
@@ -48,6 +47,5 @@ pub fn old_pods_running(new: Option<&ReplicaSet>, old: &[ReplicaSet], pods: &[Ar
         let phase = pod.status.as_ref().and_then(|s| s.phase.as_deref());
         !matches!(phase, Some("Succeeded" | "Failed"))
     })
-    // END SOLUTION
 }
 // ANCHOR_END: old_pods_running
