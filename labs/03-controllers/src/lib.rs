@@ -29,6 +29,7 @@
 //!
 //! Start with `queue/mod.rs`, then `informer/mod.rs`.
 
+pub mod deployment;
 pub mod expectations;
 pub mod hollow;
 pub mod informer;

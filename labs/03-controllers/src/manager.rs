@@ -9,10 +9,10 @@ use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config as ClientConfig};
 use labkit::{Clock, SystemClock};
 
-use crate::replicaset;
+use crate::{deployment, replicaset};
 
 /// The controllers this lab has, by their `--controllers` name.
-pub const CONTROLLERS: &[&str] = &["replicaset"];
+pub const CONTROLLERS: &[&str] = &["deployment", "replicaset"];
 
 /// Why the controller-manager could not start.
 #[derive(Debug, thiserror::Error)]
@@ -127,7 +127,14 @@ pub async fn run(
             let _ = stopped.wait_for(|stop| *stop).await;
         };
         tracing::info!(controller = %name, "starting");
-        if name == "replicaset" {
+        if name == "deployment" {
+            tasks.spawn(deployment::run(
+                client.clone(),
+                config.clock.clone(),
+                config.workers,
+                until,
+            ));
+        } else if name == "replicaset" {
             tasks.spawn(replicaset::run(
                 client.clone(),
                 config.clock.clone(),

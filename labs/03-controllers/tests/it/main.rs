@@ -5,6 +5,8 @@
 //! embedded store, on a free loopback port ([`support::Cluster`]); pure decisions are tested
 //! without one.
 
+mod deployment;
+mod fake_kubelet;
 mod hollow;
 mod informer;
 mod kubelet;

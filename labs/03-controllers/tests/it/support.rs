@@ -2,10 +2,12 @@
 //! the controllers, while the test's own thread waits with `wait_for`.
 
 use std::ops::Deref;
+use std::sync::Arc;
 
 use kube::Client;
 use lab_02::testing::LocalServer;
 use lab_03::manager::Config;
+use labkit::Clock;
 
 /// A running lab-02 apiserver (embedded store) and a client for it, stopped when dropped.
 /// Dereferences to the [`LocalServer`] (`runtime`, `block_on`, `wait_for`, `stopped`).
@@ -40,7 +42,14 @@ impl Cluster {
 
     /// Starts the controller-manager with `controllers`; it stops with the cluster.
     pub(crate) fn start_controllers(&self, controllers: &[&str]) {
+        self.start_controllers_with_clock(controllers, Arc::new(labkit::SystemClock));
+    }
+
+    /// Starts the controller-manager with `controllers` reading the time from `clock` (a
+    /// `FakeClock` for deadlines); it stops with the cluster.
+    pub(crate) fn start_controllers_with_clock(&self, controllers: &[&str], clock: Arc<dyn Clock>) {
         let mut config = self.config();
+        config.clock = clock;
         config.controllers = controllers.iter().map(|name| (*name).to_owned()).collect();
         let stopped = self.stopped();
         self.runtime.spawn(async move {

@@ -1,0 +1,137 @@
+//! Step 3 with the real kubectl (1.33 and 1.27): `create deployment`, `rollout status`,
+//! `set image`, `rollout history`, `rollout undo` (client-side since 1.27: kubectl reads the
+//! ReplicaSets and patches the Deployment's template back), `scale`, `rollout pause` and
+//! `resume`, against lab-02 with the controllers and the fake kubelet. Where that kubectl is
+//! not installed the test says "not run".
+
+use labkit::{Kubectl, KubectlOutput};
+
+use super::live::{Env, start};
+
+fn kubectl(env: &Env, minor: u32) -> Result<(Kubectl, tempfile::TempDir), labkit::NotRun> {
+    let kubectl = Kubectl::version(minor)?;
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join("kubeconfig");
+    std::fs::write(&path, env.cluster.kubeconfig()).expect("write the kubeconfig");
+    Ok((kubectl.kubeconfig(path), dir))
+}
+
+#[track_caller]
+fn ok(output: &KubectlOutput) -> &str {
+    assert!(
+        output.success,
+        "kubectl failed ({:?}): {}{}",
+        output.code, output.stdout, output.stderr
+    );
+    &output.stdout
+}
+
+fn image(env: &Env) -> String {
+    let d = env.get("web");
+    d.spec
+        .and_then(|spec| spec.template.spec)
+        .and_then(|pod| pod.containers.first().and_then(|c| c.image.clone()))
+        .unwrap_or_default()
+}
+
+/// The whole rollout life cycle with one kubectl version.
+fn rollout_life_cycle(minor: u32) {
+    let env = start();
+    let (kubectl, _dir) = labkit::require!(kubectl(&env, minor));
+    let run = |args: &[&str]| kubectl.run(args);
+    let status = ["rollout", "status", "deployment/web", "--timeout=60s"];
+
+    let created = run(&[
+        "create",
+        "deployment",
+        "web",
+        "--image=busybox",
+        "--replicas=2",
+        "--",
+        "httpd",
+        "-f",
+        "-p",
+        "80",
+    ]);
+    assert_eq!(ok(&created), "deployment.apps/web created\n");
+    assert!(ok(&run(&status)).ends_with("deployment \"web\" successfully rolled out\n"));
+    assert_eq!(env.pod_images(), ["busybox", "busybox"]);
+
+    let set = run(&["set", "image", "deployment/web", "busybox=busybox:1.36"]);
+    assert_eq!(ok(&set), "deployment.apps/web image updated\n");
+    assert!(ok(&run(&status)).ends_with("deployment \"web\" successfully rolled out\n"));
+    env.wait_complete("web");
+    assert_eq!(env.pod_images(), ["busybox:1.36", "busybox:1.36"]);
+
+    let history = run(&["rollout", "history", "deployment/web"]);
+    let lines: Vec<&str> = ok(&history).lines().collect();
+    assert_eq!(lines[0], "deployment.apps/web ", "{history:?}");
+    assert!(
+        lines[1].starts_with("REVISION") && lines[1].contains("CHANGE-CAUSE"),
+        "{history:?}"
+    );
+    assert!(
+        lines[2].starts_with("1 ") && lines[3].starts_with("2 "),
+        "{history:?}"
+    );
+    let revision = run(&["rollout", "history", "deployment/web", "--revision=2"]);
+    assert!(ok(&revision).contains("busybox:1.36"), "{revision:?}");
+    assert!(ok(&revision).contains("pod-template-hash="), "{revision:?}");
+
+    let undo = run(&["rollout", "undo", "deployment/web"]);
+    assert_eq!(ok(&undo), "deployment.apps/web rolled back\n");
+    assert_eq!(image(&env), "busybox");
+    assert!(ok(&run(&status)).ends_with("deployment \"web\" successfully rolled out\n"));
+    env.wait_complete("web");
+    assert_eq!(env.pod_images(), ["busybox", "busybox"]);
+    // Revision 1 came back as revision 3.
+    let history = run(&["rollout", "history", "deployment/web"]);
+    let revisions: Vec<&str> = ok(&history)
+        .lines()
+        .skip(2)
+        .filter_map(|line| line.split_whitespace().next())
+        .collect();
+    assert_eq!(revisions, ["2", "3"], "{history:?}");
+    let d = env.get("web");
+    let annotations = d.metadata.annotations.unwrap_or_default();
+    assert_eq!(
+        annotations
+            .get("deployment.kubernetes.io/revision")
+            .map(String::as_str),
+        Some("3")
+    );
+
+    let scaled = run(&["scale", "deployment/web", "--replicas=4"]);
+    assert_eq!(ok(&scaled), "deployment.apps/web scaled\n");
+    assert!(ok(&run(&status)).ends_with("deployment \"web\" successfully rolled out\n"));
+    env.wait_complete("web");
+    assert_eq!(env.pod_images(), ["busybox"; 4]);
+
+    assert_eq!(
+        ok(&run(&["rollout", "pause", "deployment/web"])),
+        "deployment.apps/web paused\n"
+    );
+    let refused = run(&["rollout", "undo", "deployment/web"]);
+    assert_eq!(refused.code, Some(1));
+    assert!(
+        refused
+            .stderr
+            .contains("you cannot rollback a paused deployment"),
+        "{refused:?}"
+    );
+    assert_eq!(
+        ok(&run(&["rollout", "resume", "deployment/web"])),
+        "deployment.apps/web resumed\n"
+    );
+    assert!(ok(&run(&status)).ends_with("deployment \"web\" successfully rolled out\n"));
+}
+
+#[test]
+fn step3_kubectl_1_33_rollout_status_history_undo_scale_pause_resume() {
+    rollout_life_cycle(33);
+}
+
+#[test]
+fn step3_kubectl_1_27_rollout_status_history_undo_scale_pause_resume() {
+    rollout_life_cycle(27);
+}
