@@ -29,9 +29,12 @@
 //!
 //! Start with `queue/mod.rs`, then `informer/mod.rs`.
 
+pub mod events;
 pub mod expectations;
 pub mod informer;
 pub mod manager;
+pub mod nodeipam;
 pub mod pods;
 pub mod queue;
 pub mod replicaset;
+mod runner;

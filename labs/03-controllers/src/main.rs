@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! cargo run -p lab-03 -- controller-manager --kubeconfig FILE [--controllers replicaset,...]
+//!                        [--cluster-cidr 10.244.0.0/16] [--node-cidr-mask-size 24]
 //! ```
 //!
 //! It runs until Ctrl-C or SIGTERM. Set `RUST_LOG=info` to see what the controllers do. Exit
@@ -37,6 +38,12 @@ enum Command {
         /// Workers per controller.
         #[arg(long, default_value_t = lab_03::replicaset::DEFAULT_WORKERS)]
         workers: usize,
+        /// The pod network node IPAM gives each node a block of.
+        #[arg(long, value_name = "CIDR", default_value_t = lab_03::nodeipam::cidr::DEFAULT_CLUSTER_CIDR)]
+        cluster_cidr: lab_03::nodeipam::cidr::Cidr,
+        /// The prefix length of each node's block (`spec.podCIDR`).
+        #[arg(long, value_name = "BITS", default_value_t = lab_03::nodeipam::cidr::DEFAULT_NODE_MASK)]
+        node_cidr_mask_size: u8,
     },
 }
 
@@ -62,12 +69,16 @@ fn main() -> ExitCode {
         kubeconfig,
         controllers,
         workers,
+        cluster_cidr,
+        node_cidr_mask_size,
     } = cli.command;
     let config = Config::from_kubeconfig_file(&kubeconfig).and_then(|mut config| {
         if let Some(controllers) = controllers {
             config.controllers = controllers;
         }
         config.workers = workers;
+        config.cluster_cidr = cluster_cidr;
+        config.node_cidr_mask_size = node_cidr_mask_size;
         config.validate()?;
         Ok(config)
     });
