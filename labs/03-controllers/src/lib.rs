@@ -29,6 +29,7 @@
 //!
 //! Start with `queue/mod.rs`, then `informer/mod.rs`.
 
+pub mod endpoints;
 pub mod events;
 pub mod expectations;
 pub mod informer;

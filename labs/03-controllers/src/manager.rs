@@ -9,11 +9,12 @@ use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config as ClientConfig};
 use labkit::{Clock, SystemClock};
 
+use crate::endpoints::controller as endpoints;
 use crate::nodeipam::cidr::{Cidr, CidrSet, DEFAULT_CLUSTER_CIDR, DEFAULT_NODE_MASK};
 use crate::{nodeipam, replicaset};
 
 /// The controllers this lab has, by their `--controllers` name.
-pub const CONTROLLERS: &[&str] = &["nodeipam", "replicaset"];
+pub const CONTROLLERS: &[&str] = &["endpoint", "endpointslice", "nodeipam", "replicaset"];
 
 /// Why the controller-manager could not start.
 #[derive(Debug, thiserror::Error)]
@@ -143,6 +144,22 @@ pub async fn run(
         };
         tracing::info!(controller = %name, "starting");
         match name.as_str() {
+            "endpoint" => {
+                tasks.spawn(endpoints::run_endpoints(
+                    client.clone(),
+                    config.clock.clone(),
+                    endpoints::DEFAULT_WORKERS,
+                    until,
+                ));
+            }
+            "endpointslice" => {
+                tasks.spawn(endpoints::run_endpointslices(
+                    client.clone(),
+                    config.clock.clone(),
+                    endpoints::DEFAULT_WORKERS,
+                    until,
+                ));
+            }
             "nodeipam" => {
                 let run = nodeipam::run(
                     client.clone(),

@@ -34,7 +34,9 @@ pub enum CidrError {
         node: u8,
     },
     /// Every block is taken.
-    #[error("CIDR allocation failed; there are no remaining CIDRs left to allocate in the accepted range")]
+    #[error(
+        "CIDR allocation failed; there are no remaining CIDRs left to allocate in the accepted range"
+    )]
     Full,
     /// A CIDR that is not one of this set's blocks.
     #[error("CIDR {cidr} is not a /{mask} block of {cluster}")]

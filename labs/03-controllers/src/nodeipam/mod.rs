@@ -138,9 +138,7 @@ impl NodeIpamController {
         let mut allocations = self.lock();
         match allocations.set.occupy(cidr) {
             Ok(()) => {
-                allocations
-                    .by_node
-                    .insert(node.to_owned(), cidr.to_owned());
+                allocations.by_node.insert(node.to_owned(), cidr.to_owned());
             }
             Err(error) => tracing::warn!(node, "node's podCIDR not in the cluster CIDR: {error}"),
         }
@@ -170,7 +168,12 @@ impl NodeIpamController {
             Err(error) => {
                 let message = format!("Node {key} status is now: CIDRNotAvailable");
                 self.events
-                    .record(node.as_ref(), EventType::Warning, "CIDRNotAvailable", &message)
+                    .record(
+                        node.as_ref(),
+                        EventType::Warning,
+                        "CIDRNotAvailable",
+                        &message,
+                    )
                     .await;
                 tracing::error!(node = key, "{error}");
                 return Err(error.into());
