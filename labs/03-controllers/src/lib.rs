@@ -29,9 +29,11 @@
 //!
 //! Start with `queue/mod.rs`, then `informer/mod.rs`.
 
+pub mod dynamic;
 pub mod endpoints;
 pub mod events;
 pub mod expectations;
+pub mod garbagecollector;
 pub mod informer;
 pub mod manager;
 pub mod nodeipam;

@@ -11,10 +11,16 @@ use labkit::{Clock, SystemClock};
 
 use crate::endpoints::controller as endpoints;
 use crate::nodeipam::cidr::{Cidr, CidrSet, DEFAULT_CLUSTER_CIDR, DEFAULT_NODE_MASK};
-use crate::{nodeipam, replicaset};
+use crate::{garbagecollector, nodeipam, replicaset};
 
 /// The controllers this lab has, by their `--controllers` name.
-pub const CONTROLLERS: &[&str] = &["endpoint", "endpointslice", "nodeipam", "replicaset"];
+pub const CONTROLLERS: &[&str] = &[
+    "endpoint",
+    "endpointslice",
+    "garbagecollector",
+    "nodeipam",
+    "replicaset",
+];
 
 /// Why the controller-manager could not start.
 #[derive(Debug, thiserror::Error)]
@@ -157,6 +163,14 @@ pub async fn run(
                     client.clone(),
                     config.clock.clone(),
                     endpoints::DEFAULT_WORKERS,
+                    until,
+                ));
+            }
+            "garbagecollector" => {
+                tasks.spawn(garbagecollector::run(
+                    client.clone(),
+                    config.clock.clone(),
+                    garbagecollector::DEFAULT_WORKERS,
                     until,
                 ));
             }
