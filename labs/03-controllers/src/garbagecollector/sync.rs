@@ -3,7 +3,7 @@
 //! its owners, looked up in the graph and, when absent there, in the apiserver.
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
-use kube::api::{DeleteParams, Patch, PatchParams, Preconditions, PropagationPolicy};
+use kube::api::{DeleteParams, ListParams, Patch, PatchParams, Preconditions, PropagationPolicy};
 use serde_json::{Value, json};
 
 use super::GarbageCollector;
@@ -12,6 +12,7 @@ use super::decide::{
     foreground_step, without_owners,
 };
 use super::graph::Node;
+use crate::dynamic::MetaObject;
 
 /// Why a sync failed (retried with back-off).
 #[derive(Debug, thiserror::Error)]
@@ -42,7 +43,12 @@ impl GarbageCollector {
         }
         if node.deleting_dependents() {
             let dependents = self.graph().dependents(uid);
-            return match foreground_step(uid, &dependents) {
+            let mut step = foreground_step(uid, &dependents);
+            if step == ForegroundStep::RemoveFinalizer {
+                // The graph may lag: ask the apiserver before letting the owner go.
+                step = foreground_step(uid, &self.live_dependents(&node).await?);
+            }
+            return match step {
                 ForegroundStep::RemoveFinalizer => self.remove_finalizer(&node, FOREGROUND).await,
                 ForegroundStep::Wait(look_at) => {
                     for dependent in look_at {
@@ -54,6 +60,14 @@ impl GarbageCollector {
         }
         if node.deleting || node.owners.is_empty() {
             return Ok(()); // someone else's deletion, or not a dependent
+        }
+        // The graph's copy may be stale (an orphaning just removed its owner reference):
+        // decide on the object as the apiserver has it now (upstream `getObject`).
+        let Some(node) = self.latest(&node).await? else {
+            return Ok(());
+        };
+        if node.deleting || node.owners.is_empty() {
+            return Ok(());
         }
         let mut owners = Vec::new();
         for owner in &node.owners {
@@ -120,6 +134,28 @@ impl GarbageCollector {
     }
     // ANCHOR_END: owner_state
 
+    /// `node` as the apiserver has it now; `None` when it is gone or replaced (another UID).
+    async fn latest(&self, node: &Node) -> Result<Option<Node>, GcError> {
+        let Some(resource) = self.resources.get(node.resource) else {
+            return Ok(None);
+        };
+        let api = resource.api(&self.client, Some(&node.namespace));
+        let found = api
+            .get_opt(&node.name)
+            .await
+            .map_err(api_error(format!("reading {} {}", node.kind, node.name)))?;
+        Ok(found
+            .filter(|object| object.metadata.uid.as_deref() == Some(node.uid.as_str()))
+            .map(|object| {
+                let object = MetaObject {
+                    api_version: node.api_version.clone(),
+                    kind: node.kind.clone(),
+                    metadata: object.metadata,
+                };
+                Node::from_object(&object, node.resource)
+            }))
+    }
+
     /// Deletes `node` with `policy`, on the condition that its UID is still the one we saw.
     async fn delete(&self, node: &Node, policy: Propagation) -> Result<(), GcError> {
         let Some(resource) = self.resources.get(node.resource) else {
@@ -132,17 +168,23 @@ impl GarbageCollector {
                 Propagation::Foreground => PropagationPolicy::Foreground,
                 Propagation::Orphan => PropagationPolicy::Orphan,
             }),
+            // The version we decided on: an object changed since (orphaned, adopted) is a
+            // conflict, looked at again, not deleted.
             preconditions: Some(Preconditions {
                 uid: Some(node.uid.clone()),
-                resource_version: None,
+                resource_version: Some(node.resource_version.clone()),
             }),
             ..DeleteParams::default()
         };
         tracing::info!(kind = %node.kind, namespace = %node.namespace, name = %node.name, policy = policy.as_str(), "deleting an object whose owners are gone");
         match api.delete(&node.name, &params).await {
             Ok(_) => Ok(()),
-            // Gone already, or replaced by another object of that name (409: uid mismatch).
-            Err(kube::Error::Api(status)) if status.code == 404 || status.code == 409 => Ok(()),
+            Err(error) if is_not_found(&error) => Ok(()),
+            // Changed or replaced meanwhile: decide again on what it is now.
+            Err(kube::Error::Api(status)) if status.code == 409 => {
+                self.queue.add(&node.uid);
+                Ok(())
+            }
             Err(error) => Err(api_error(format!("deleting {} {}", node.kind, node.name))(
                 error,
             )),
@@ -195,9 +237,8 @@ impl GarbageCollector {
     /// The `orphan` finalizer's work (upstream `orphanDependents`): remove the owner's
     /// reference from every dependent, then the finalizer. The dependents stay.
     async fn orphan_dependents(&self, owner: &Node) -> Result<(), GcError> {
-        // BEGIN SOLUTION step-5: for each dependent in the graph: patch_owners(without_owners(its owners, [owner uid])); then remove_finalizer(owner, ORPHAN)
-        let dependents = self.graph().dependents(&owner.uid);
-        for dependent in dependents {
+        // BEGIN SOLUTION step-5: for each dependent (live_dependents): patch_owners(without_owners(its owners, [owner uid])); then remove_finalizer(owner, ORPHAN)
+        for dependent in self.live_dependents(owner).await? {
             let kept = without_owners(&dependent.owners, std::slice::from_ref(&owner.uid));
             self.patch_owners(&dependent, &kept).await?;
         }
@@ -205,4 +246,35 @@ impl GarbageCollector {
         // END SOLUTION
     }
     // ANCHOR_END: orphan_dependents
+
+    /// The dependents of `owner` as the apiserver has them now. The graph is not enough here:
+    /// a dependent created a moment before the owner's deletion may not be in it yet, and
+    /// once the finalizer is gone it would look like garbage and be deleted, not orphaned.
+    /// A list per resource of the owner's namespace (all namespaces for a cluster-scoped
+    /// owner): costly, but orphaning is rare.
+    async fn live_dependents(&self, owner: &Node) -> Result<Vec<Node>, GcError> {
+        let mut found = Vec::new();
+        for (index, resource) in self.resources.iter().enumerate() {
+            if !owner.namespace.is_empty() && !resource.namespaced {
+                continue; // a cluster-scoped object cannot have a namespaced owner
+            }
+            let api = resource.api(&self.client, Some(&owner.namespace));
+            let list = api
+                .list(&ListParams::default())
+                .await
+                .map_err(api_error(format!("listing {}", resource.resource.plural)))?;
+            for object in list.items {
+                let object = MetaObject {
+                    api_version: resource.resource.api_version.clone(),
+                    kind: resource.resource.kind.clone(),
+                    metadata: object.metadata,
+                };
+                let node = Node::from_object(&object, index);
+                if node.reference_to(&owner.uid).is_some() {
+                    found.push(node);
+                }
+            }
+        }
+        Ok(found)
+    }
 }

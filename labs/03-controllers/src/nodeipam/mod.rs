@@ -155,6 +155,10 @@ impl NodeIpamController {
             if let Some(cidr) = allocations.by_node.remove(key) {
                 allocations.set.release(&cidr)?;
                 tracing::info!(node = key, %cidr, "released the node's pod CIDR");
+                // A node that found the range full may have one now.
+                for waiting in self.nodes.list().iter().filter(|n| pod_cidr(n).is_none()) {
+                    self.queue.add(&object_key(waiting.as_ref()));
+                }
             }
             return Ok(());
         };

@@ -6,6 +6,7 @@
 //! without one.
 
 mod informer;
+mod plumbing;
 mod queue;
 mod replicaset;
 mod support;
