@@ -46,7 +46,7 @@ impl DiscoveredResource {
 }
 
 /// The resources the apiserver serves, one version per group (the preferred one), that can
-/// be listed, watched and deleted. Events are left out: nothing owns them and they are many.
+/// be listed, watched and deleted.
 pub async fn discover(client: &Client) -> Result<Vec<DiscoveredResource>, kube::Error> {
     let discovery = Discovery::new(client.clone()).run().await?;
     let mut found = Vec::new();
@@ -55,7 +55,7 @@ pub async fn discover(client: &Client) -> Result<Vec<DiscoveredResource>, kube::
             let usable = [verbs::LIST, verbs::WATCH, verbs::DELETE]
                 .iter()
                 .all(|verb| capabilities.supports_operation(verb));
-            if !usable || resource.kind == "Event" {
+            if !usable {
                 continue;
             }
             found.push(DiscoveredResource {
@@ -66,6 +66,19 @@ pub async fn discover(client: &Client) -> Result<Vec<DiscoveredResource>, kube::
         }
     }
     Ok(found)
+}
+
+/// [`discover`] until the apiserver answers, with a growing pause between attempts.
+pub async fn discover_with_retry(client: &Client, who: &str) -> Vec<DiscoveredResource> {
+    let mut delay = std::time::Duration::from_millis(200);
+    loop {
+        match discover(client).await {
+            Ok(resources) => return resources,
+            Err(error) => tracing::warn!(retry_in = ?delay, "{who}: discovery failed: {error}"),
+        }
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(std::time::Duration::from_secs(30));
+    }
 }
 
 /// An object of any resource, reduced to what the garbage collector reads: apiVersion, kind

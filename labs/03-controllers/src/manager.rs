@@ -11,15 +11,17 @@ use labkit::{Clock, SystemClock};
 
 use crate::endpoints::controller as endpoints;
 use crate::nodeipam::cidr::{Cidr, CidrSet, DEFAULT_CLUSTER_CIDR, DEFAULT_NODE_MASK};
-use crate::{garbagecollector, nodeipam, replicaset};
+use crate::{garbagecollector, namespace, nodeipam, replicaset, serviceaccount};
 
 /// The controllers this lab has, by their `--controllers` name.
 pub const CONTROLLERS: &[&str] = &[
     "endpoint",
     "endpointslice",
     "garbagecollector",
+    "namespace",
     "nodeipam",
     "replicaset",
+    "serviceaccount",
 ];
 
 /// Why the controller-manager could not start.
@@ -174,6 +176,14 @@ pub async fn run(
                     until,
                 ));
             }
+            "namespace" => {
+                tasks.spawn(namespace::run(
+                    client.clone(),
+                    config.clock.clone(),
+                    namespace::DEFAULT_WORKERS,
+                    until,
+                ));
+            }
             "nodeipam" => {
                 let run = nodeipam::run(
                     client.clone(),
@@ -193,6 +203,14 @@ pub async fn run(
                     client.clone(),
                     config.clock.clone(),
                     config.workers,
+                    until,
+                ));
+            }
+            "serviceaccount" => {
+                tasks.spawn(serviceaccount::run(
+                    client.clone(),
+                    config.clock.clone(),
+                    serviceaccount::DEFAULT_WORKERS,
                     until,
                 ));
             }

@@ -26,7 +26,7 @@ use kube::Client;
 use labkit::Clock;
 
 use self::graph::{Graph, Node};
-use crate::dynamic::{DiscoveredResource, MetaObject, MetaSource, discover};
+use crate::dynamic::{DiscoveredResource, MetaObject, MetaSource, discover_with_retry};
 use crate::informer::{Cache, Change, Informer};
 use crate::queue::WorkQueue;
 use crate::runner::Tasks;
@@ -52,20 +52,12 @@ pub async fn run(
     shutdown: impl std::future::Future<Output = ()> + Send,
 ) {
     tokio::pin!(shutdown);
-    let mut delay = std::time::Duration::from_millis(200);
-    let resources = loop {
-        match discover(&client).await {
-            Ok(resources) => break resources,
-            Err(error) => {
-                tracing::warn!(retry_in = ?delay, "garbage collector: discovery failed: {error}")
-            }
-        }
-        tokio::select! {
-            () = &mut shutdown => return,
-            () = tokio::time::sleep(delay) => {}
-        }
-        delay = (delay * 2).min(std::time::Duration::from_secs(30));
+    let mut resources = tokio::select! {
+        () = &mut shutdown => return,
+        resources = discover_with_retry(&client, "garbage collector") => resources,
     };
+    // Nothing owns Events and they are many: upstream's collector ignores them too.
+    resources.retain(|resource| resource.resource.kind != "Event");
     tracing::info!("garbage collector: watching {} resources", resources.len());
     let collector = GarbageCollector {
         client: client.clone(),

@@ -7,4 +7,5 @@ mod endpoints;
 mod endpoints_live;
 mod gc;
 mod gc_live;
+mod namespace;
 mod nodeipam;
