@@ -184,7 +184,6 @@ impl NamespaceController {
     /// Removes [`FINALIZER`] from `spec.finalizers` through the `finalize` subresource; the
     /// apiserver then deletes the namespace.
     async fn finalize(&self, namespace: &Namespace) -> Result<(), NamespaceError> {
-        // BEGIN SOLUTION step-5: copy the namespace, keep every spec.finalizers entry but "kubernetes", PUT it to .../finalize (404: gone already)
         let name = namespace.metadata.name.clone().unwrap_or_default();
         let mut finalized = namespace.clone();
         if let Some(spec) = finalized.spec.as_mut() {
@@ -202,7 +201,6 @@ impl NamespaceController {
             Err(error) if is_not_found(&error) => Ok(()),
             Err(error) => Err(api_error(format!("finalizing namespace {name}"))(error)),
         }
-        // END SOLUTION
     }
     // ANCHOR_END: finalize
 }

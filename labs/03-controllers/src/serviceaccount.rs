@@ -97,7 +97,6 @@ impl ServiceAccountController {
     /// Syncs the namespace `name`: active and without a `default` ServiceAccount, create
     /// one (AlreadyExists means someone was faster: fine).
     async fn sync(&self, name: &str) -> Result<(), ServiceAccountError> {
-        // BEGIN SOLUTION step-5: namespace missing, deleting or phase Terminating -> nothing; ns/default in the accounts cache -> nothing; else create it (409 is fine)
         let Some(namespace) = self.namespaces.get(name) else {
             return Ok(());
         };
@@ -132,7 +131,6 @@ impl ServiceAccountController {
                 source,
             }),
         }
-        // END SOLUTION
     }
     // ANCHOR_END: sync
 }

@@ -67,7 +67,6 @@ pub fn publish_not_ready(service: &Service) -> bool {
 /// only when `include_terminating` (EndpointSlices keep it, marked terminating, so that
 /// kube-proxy can drain it).
 pub fn should_include(pod: &Pod, include_terminating: bool) -> bool {
-    // BEGIN SOLUTION step-5: phase Succeeded/Failed -> false; no podIP -> false; deletionTimestamp and !include_terminating -> false
     let Some(status) = pod.status.as_ref() else {
         return false;
     };
@@ -78,7 +77,6 @@ pub fn should_include(pod: &Pod, include_terminating: bool) -> bool {
         return false;
     }
     include_terminating || pod.metadata.deletion_timestamp.is_none()
-    // END SOLUTION
 }
 // ANCHOR_END: should_include
 

@@ -30,6 +30,7 @@ pub const CONTROLLER_NAME: &str = "endpointslice-controller.k8s.io";
 /// Upstream's default `--max-endpoints-per-slice`.
 pub const MAX_ENDPOINTS_PER_SLICE: usize = 100;
 
+// ANCHOR: desired_slice
 /// What one slice should hold: its ports and its endpoints.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DesiredSlice {
@@ -38,6 +39,10 @@ pub struct DesiredSlice {
     /// The endpoints, sorted by address.
     pub endpoints: Vec<Endpoint>,
 }
+// ANCHOR_END: desired_slice
+
+/// Endpoints with equal port lists share slices: the list's (name, port) pairs are the key.
+type PortKey = Vec<(Option<String>, Option<i32>)>;
 
 /// The slice port for a Service port and its number on a pod.
 fn slice_port(service_port: &ServicePort, port: i32) -> EndpointPort {
@@ -81,17 +86,13 @@ fn pod_endpoint(pod: &Pod, publish: bool) -> Endpoint {
 /// slices of at most [`MAX_ENDPOINTS_PER_SLICE`]. No endpoint at all still gives one empty
 /// slice (upstream's placeholder), so clients see "no endpoints" rather than "not yet".
 pub fn desired_slices(service: &Service, pods: &[Arc<Pod>]) -> Vec<DesiredSlice> {
-    // BEGIN SOLUTION step-5: per included IPv4 pod, resolve the ports (find_port; skip when none resolves but the service has ports); group endpoints by port list; sort; chunk by MAX_ENDPOINTS_PER_SLICE; placeholder when empty
     let publish = publish_not_ready(service);
     let service_ports = service
         .spec
         .as_ref()
         .and_then(|spec| spec.ports.clone())
         .unwrap_or_default();
-    let mut groups: BTreeMap<
-        Vec<(Option<String>, Option<i32>)>,
-        (Vec<EndpointPort>, Vec<Endpoint>),
-    > = BTreeMap::new();
+    let mut groups: BTreeMap<PortKey, (Vec<EndpointPort>, Vec<Endpoint>)> = BTreeMap::new();
     for pod in pods.iter().filter(|pod| should_include(pod, true)) {
         if pod_ip(pod).contains(':') {
             continue; // an IPv6 address belongs in an IPv6 slice
@@ -129,7 +130,6 @@ pub fn desired_slices(service: &Service, pods: &[Arc<Pod>]) -> Vec<DesiredSlice>
         });
     }
     slices
-    // END SOLUTION
 }
 // ANCHOR_END: desired_slices
 

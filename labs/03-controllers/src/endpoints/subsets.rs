@@ -44,6 +44,9 @@ fn endpoint_address(pod: &Pod) -> EndpointAddress {
     }
 }
 
+/// Addresses with equal port lists share a subset: the list's (name, port, protocol) is the key.
+type PortKey = Vec<(Option<String>, i32, Option<String>)>;
+
 /// Ready and not-ready addresses sharing one port list.
 type Group = (Vec<EndpointAddress>, Vec<EndpointAddress>);
 
@@ -60,10 +63,7 @@ pub fn build_subsets(service: &Service, pods: &[Arc<Pod>]) -> Vec<EndpointSubset
         .as_ref()
         .and_then(|spec| spec.ports.clone())
         .unwrap_or_default();
-    let mut groups: BTreeMap<
-        Vec<(Option<String>, i32, Option<String>)>,
-        (Vec<EndpointPort>, Group),
-    > = BTreeMap::new();
+    let mut groups: BTreeMap<PortKey, (Vec<EndpointPort>, Group)> = BTreeMap::new();
     for pod in pods.iter().filter(|pod| should_include(pod, false)) {
         let ports: Vec<EndpointPort> = service_ports
             .iter()

@@ -20,6 +20,7 @@ pub const FOREGROUND: &str = "foregroundDeletion";
 /// The finalizer of an orphaning deletion.
 pub const ORPHAN: &str = "orphan";
 
+// ANCHOR: decision_types
 /// What became of one owner a dependent names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OwnerState {
@@ -64,6 +65,7 @@ pub enum Decision {
     /// Delete it with this policy.
     Delete(Propagation),
 }
+// ANCHOR_END: decision_types
 
 // ANCHOR: decide_dependent
 /// Decides about a dependent that is not itself being deleted, given the state of each of its

@@ -237,13 +237,11 @@ impl GarbageCollector {
     /// The `orphan` finalizer's work (upstream `orphanDependents`): remove the owner's
     /// reference from every dependent, then the finalizer. The dependents stay.
     async fn orphan_dependents(&self, owner: &Node) -> Result<(), GcError> {
-        // BEGIN SOLUTION step-5: for each dependent (live_dependents): patch_owners(without_owners(its owners, [owner uid])); then remove_finalizer(owner, ORPHAN)
         for dependent in self.live_dependents(owner).await? {
             let kept = without_owners(&dependent.owners, std::slice::from_ref(&owner.uid));
             self.patch_owners(&dependent, &kept).await?;
         }
         self.remove_finalizer(owner, ORPHAN).await
-        // END SOLUTION
     }
     // ANCHOR_END: orphan_dependents
 

@@ -93,6 +93,7 @@ fn mask_bits(prefix: u8) -> u32 {
     }
 }
 
+// ANCHOR: cidr_set
 /// The blocks of one cluster CIDR and which are taken.
 #[derive(Debug, Clone)]
 pub struct CidrSet {
@@ -103,6 +104,7 @@ pub struct CidrSet {
     /// Where the next search starts (upstream `nextCandidate`).
     next_candidate: u32,
 }
+// ANCHOR_END: cidr_set
 
 impl CidrSet {
     /// The blocks of `/node_mask` in `cluster`.
@@ -179,11 +181,9 @@ impl CidrSet {
     /// Marks `cidr` taken (a node that already has it, seen at start-up). Taking a block twice
     /// is fine: two nodes with one CIDR is the admin's mistake to fix, not ours to make worse.
     pub fn occupy(&mut self, cidr: &str) -> Result<(), CidrError> {
-        // BEGIN SOLUTION step-5: find the block's index (index_of) and insert it into `used`
         let index = self.index_of(cidr)?;
         self.used.insert(index);
         Ok(())
-        // END SOLUTION
     }
     // ANCHOR_END: occupy
 

@@ -149,7 +149,6 @@ impl NodeIpamController {
     /// allocate the next block and patch `spec.podCIDR` and `spec.podCIDRs` (freeing the block
     /// again if the patch fails). A full range is a Warning event and an error.
     async fn sync(&self, key: &str) -> Result<(), IpamError> {
-        // BEGIN SOLUTION step-5: node absent -> release by_node[key]; podCIDR set -> record; else allocate_next (Full -> event CIDRNotAvailable + error), patch, release on failure
         let Some(node) = self.nodes.get(key) else {
             let mut allocations = self.lock();
             if let Some(cidr) = allocations.by_node.remove(key) {
@@ -198,7 +197,6 @@ impl NodeIpamController {
         self.lock().by_node.insert(key.to_owned(), cidr.clone());
         tracing::info!(node = key, %cidr, "assigned a pod CIDR");
         Ok(())
-        // END SOLUTION
     }
     // ANCHOR_END: sync
 }

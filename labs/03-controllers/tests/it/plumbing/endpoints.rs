@@ -36,7 +36,7 @@ fn pod(name: &str, ip: &str, ready: bool, http_port: i32) -> Arc<Pod> {
     )
 }
 
-fn service(extra: serde_json::Value) -> Service {
+fn service(extra: &serde_json::Value) -> Service {
     let mut spec = json!({
         "selector": {"app": "web"},
         "ports": [{"name": "web", "port": 80, "targetPort": "http"}],
@@ -63,7 +63,7 @@ fn ips(addresses: Option<&Vec<k8s_openapi::api::core::v1::EndpointAddress>>) -> 
 
 #[test]
 fn step5_find_port_resolves_named_target_ports_on_each_pod() {
-    let svc = service(json!({}));
+    let svc = service(&json!({}));
     let port = &svc
         .spec
         .as_ref()
@@ -79,7 +79,7 @@ fn step5_find_port_resolves_named_target_ports_on_each_pod() {
         find_port(&pod("b", "10.244.0.6", true, 9090), port),
         Some(9090)
     );
-    let numeric = service(json!({"ports": [{"port": 80, "targetPort": 8443}]}));
+    let numeric = service(&json!({"ports": [{"port": 80, "targetPort": 8443}]}));
     let port = &numeric
         .spec
         .as_ref()
@@ -91,7 +91,7 @@ fn step5_find_port_resolves_named_target_ports_on_each_pod() {
         find_port(&pod("a", "10.244.0.5", true, 8080), port),
         Some(8443)
     );
-    let missing = service(json!({"ports": [{"port": 80, "targetPort": "grpc"}]}));
+    let missing = service(&json!({"ports": [{"port": 80, "targetPort": "grpc"}]}));
     let port = &missing
         .spec
         .as_ref()
@@ -129,7 +129,7 @@ fn step5_endpoints_put_ready_pods_in_addresses_and_the_others_in_not_ready() {
         pod("a", "10.244.0.5", true, 8080),
         pod("c", "", true, 8080),
     ];
-    let subsets = build_subsets(&service(json!({})), &pods);
+    let subsets = build_subsets(&service(&json!({})), &pods);
     assert_eq!(subsets.len(), 1, "{subsets:?}");
     assert_eq!(ips(subsets[0].addresses.as_ref()), ["10.244.0.5"]);
     assert_eq!(ips(subsets[0].not_ready_addresses.as_ref()), ["10.244.0.6"]);
@@ -153,7 +153,7 @@ fn step5_endpoints_publish_not_ready_addresses_counts_every_pod_ready() {
         pod("a", "10.244.0.5", true, 8080),
         pod("b", "10.244.0.6", false, 8080),
     ];
-    let subsets = build_subsets(&service(json!({"publishNotReadyAddresses": true})), &pods);
+    let subsets = build_subsets(&service(&json!({"publishNotReadyAddresses": true})), &pods);
     assert_eq!(
         ips(subsets[0].addresses.as_ref()),
         ["10.244.0.5", "10.244.0.6"]
@@ -168,7 +168,7 @@ fn step5_endpoints_group_pods_whose_named_port_differs_into_subsets() {
         pod("b", "10.244.0.6", true, 9090),
         pod("c", "10.244.0.7", true, 8080),
     ];
-    let subsets = build_subsets(&service(json!({})), &pods);
+    let subsets = build_subsets(&service(&json!({})), &pods);
     let shape: Vec<(i32, Vec<String>)> = subsets
         .iter()
         .map(|subset| {
@@ -198,7 +198,7 @@ fn step5_slices_mark_ready_serving_and_terminating() {
         Arc::new(terminating),
         pod("d", "", true, 8080),
     ];
-    let slices = desired_slices(&service(json!({})), &pods);
+    let slices = desired_slices(&service(&json!({})), &pods);
     assert_eq!(slices.len(), 1);
     let conditions: Vec<(String, bool, bool, bool)> = slices[0]
         .endpoints
@@ -231,7 +231,7 @@ fn step5_slices_mark_ready_serving_and_terminating() {
 
 #[test]
 fn step5_slices_without_pods_keep_one_empty_placeholder() {
-    let slices = desired_slices(&service(json!({})), &[]);
+    let slices = desired_slices(&service(&json!({})), &[]);
     assert_eq!(slices.len(), 1);
     assert!(slices[0].endpoints.is_empty());
     assert_eq!(slices[0].ports, None);
@@ -249,7 +249,7 @@ fn step5_slices_hold_at_most_100_endpoints() {
             )
         })
         .collect();
-    let sizes: Vec<usize> = desired_slices(&service(json!({})), &pods)
+    let sizes: Vec<usize> = desired_slices(&service(&json!({})), &pods)
         .iter()
         .map(|slice| slice.endpoints.len())
         .collect();
@@ -272,7 +272,7 @@ fn written(svc: &Service, pods: &[Arc<Pod>]) -> Vec<Arc<EndpointSlice>> {
 
 #[test]
 fn step5_slices_reconcile_writes_nothing_when_nothing_changed() {
-    let svc = service(json!({}));
+    let svc = service(&json!({}));
     let pods = [pod("a", "10.244.0.5", true, 8080)];
     let existing = written(&svc, &pods);
     let labels = existing[0].metadata.labels.as_ref().expect("labels");
@@ -300,7 +300,7 @@ fn step5_slices_reconcile_writes_nothing_when_nothing_changed() {
 
 #[test]
 fn step5_slices_reconcile_updates_an_existing_slice_and_deletes_the_extra_ones() {
-    let svc = service(json!({}));
+    let svc = service(&json!({}));
     let before = [
         pod("a", "10.244.0.5", true, 8080),
         pod("b", "10.244.0.6", true, 9090),
