@@ -5,6 +5,7 @@
 mod cidr;
 mod endpoints;
 mod endpoints_live;
+mod events;
 mod gc;
 mod gc_live;
 mod namespace;
