@@ -324,3 +324,26 @@ fn step5_slices_reconcile_updates_an_existing_slice_and_deletes_the_extra_ones()
         Some("web-")
     );
 }
+
+#[test]
+fn step5_services_without_a_selector_are_left_alone() {
+    use lab_03::endpoints::{selector_of, service_selects};
+    let manual: Service = serde_json::from_value(json!({
+        "metadata": {"name": "db", "namespace": "default"},
+        "spec": {"ports": [{"port": 5432}]},
+    }))
+    .expect("a service");
+    assert!(
+        selector_of(&manual).is_none(),
+        "no selector: its Endpoints are written by hand"
+    );
+    let labels = std::collections::BTreeMap::from([("app".to_owned(), "web".to_owned())]);
+    assert!(!service_selects(
+        &std::collections::BTreeMap::new(),
+        Some(&labels)
+    ));
+    let web = service(&json!({}));
+    let selector = selector_of(&web).expect("a selector");
+    assert!(service_selects(selector, Some(&labels)));
+    assert!(!service_selects(selector, None));
+}
