@@ -158,3 +158,38 @@ fn step5_gc_kubectl_1_33_delete_cascade_foreground_orphan_background() {
 fn step5_gc_kubectl_1_27_delete_cascade_foreground_orphan_background() {
     cascades_with_kubectl(27);
 }
+
+#[test]
+fn step5_gc_deleting_a_replicaset_deletes_its_pods() {
+    use k8s_openapi::api::apps::v1::ReplicaSet;
+    use k8s_openapi::api::core::v1::Pod;
+    use kube::api::ListParams;
+
+    let cluster = Cluster::start_without_stopgap();
+    cluster.start_controllers(&["replicaset", "garbagecollector"]);
+    let replicasets: Api<ReplicaSet> = Api::namespaced(cluster.client.clone(), "default");
+    let pods: Api<Pod> = Api::namespaced(cluster.client.clone(), "default");
+    let rs: ReplicaSet = serde_json::from_value(json!({
+        "apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": {"name": "web"},
+        "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "web"}},
+                 "template": {"metadata": {"labels": {"app": "web"}},
+                              "spec": {"containers": [{"name": "nginx", "image": "nginx"}]}}}
+    }))
+    .expect("a ReplicaSet");
+    cluster
+        .block_on(replicasets.create(&PostParams::default(), &rs))
+        .expect("the ReplicaSet is created");
+    let by_app = ListParams::default().labels("app=web");
+    cluster.wait_for("two pods of web", || async {
+        let list = pods.list(&by_app).await.ok()?;
+        (list.items.len() == 2).then_some(())
+    });
+    // Background (the default): the ReplicaSet goes at once, its pods after it.
+    cluster
+        .block_on(replicasets.delete("web", &DeleteParams::default()))
+        .expect("the ReplicaSet is deleted");
+    cluster.wait_for("the pods of web to be deleted", || async {
+        let list = pods.list(&by_app).await.ok()?;
+        list.items.is_empty().then_some(())
+    });
+}
