@@ -63,6 +63,7 @@ async fn main() -> anyhow::Result<()> {
         write_kubeconfig: args.write_kubeconfig,
         service_cluster_ip_range: args.service_cluster_ip_range,
         service_node_port_range: args.service_node_port_range,
+        stopgap: true,
     };
     server::run(config, server::shutdown_signal())
         .await

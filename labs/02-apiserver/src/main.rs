@@ -3,6 +3,7 @@
 //! ```text
 //! lab-02 [--listen 127.0.0.1:6443] [--etcd-servers URL,...] [--write-kubeconfig FILE]
 //!        [--service-cluster-ip-range 10.96.0.0/12] [--service-node-port-range 30000-32767]
+//!        [--disable-stopgap]
 //! ```
 //!
 //! Runs on the embedded store unless `--etcd-servers` names etcd endpoints; logs to stderr
@@ -41,6 +42,10 @@ struct Args {
     #[arg(long, value_name = "RANGE", default_value = lab_02::allocator::DEFAULT_NODE_PORTS,
           value_parser = |text: &str| PortRange::parse(text).map_err(|error| error.to_string()))]
     service_node_port_range: PortRange,
+    /// Do not finish namespace and cascading deletions in the server (run lab 03's namespace
+    /// controller and garbage collector instead).
+    #[arg(long)]
+    disable_stopgap: bool,
 }
 
 #[tokio::main]
@@ -60,6 +65,7 @@ async fn main() -> anyhow::Result<()> {
         write_kubeconfig: args.write_kubeconfig,
         service_cluster_ip_range: args.service_cluster_ip_range,
         service_node_port_range: args.service_node_port_range,
+        stopgap: !args.disable_stopgap,
     };
     server::run(config, server::shutdown_signal())
         .await

@@ -41,6 +41,10 @@ pub struct Config {
     pub service_cluster_ip_range: IpRange,
     /// Node ports of Services (`--service-node-port-range`).
     pub service_node_port_range: PortRange,
+    /// Whether the server finishes namespace and cascading deletions itself ([`crate::stopgap`];
+    /// on by default). Off (`--disable-stopgap`) when lab 03's namespace controller and garbage
+    /// collector run, so they, not the stopgap, do that work.
+    pub stopgap: bool,
 }
 
 impl Default for Config {
@@ -53,6 +57,7 @@ impl Default for Config {
                 .expect("the default service range parses"),
             service_node_port_range: PortRange::parse(DEFAULT_NODE_PORTS)
                 .expect("the default node ports parse"),
+            stopgap: true,
         }
     }
 }
@@ -196,6 +201,7 @@ pub struct Server {
     listener: TcpListener,
     state: ApiState,
     addr: SocketAddr,
+    stopgap: bool,
 }
 
 impl Server {
@@ -239,6 +245,7 @@ impl Server {
             listener,
             state,
             addr,
+            stopgap: config.stopgap,
         })
     }
 
@@ -262,14 +269,18 @@ impl Server {
         };
         // Until lab 03's controllers exist, the server finishes namespace and cascading
         // deletions itself (`stopgap`); the task stops with the server.
-        let stopgap = tokio::spawn(crate::stopgap::run(self.state.clone()));
+        let stopgap = self
+            .stopgap
+            .then(|| tokio::spawn(crate::stopgap::run(self.state.clone())));
         // NamespaceLifecycle's cache, fed from the store while the server runs.
         let namespaces = self.state.namespaces.clone();
         let namespaces = tokio::spawn(namespaces.run(self.state.store.clone()));
         let served = axum::serve(self.listener, router(self.state))
             .with_graceful_shutdown(shutdown)
             .await;
-        stopgap.abort();
+        if let Some(stopgap) = stopgap {
+            stopgap.abort();
+        }
         namespaces.abort();
         served.map_err(ServerError::Serve)?;
         tracing::info!("stopped");

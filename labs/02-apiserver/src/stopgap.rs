@@ -21,6 +21,8 @@
 //! like any controller: it goes through the same REST handler (`rest::handle`) with the
 //! requests a controller would send, so finalizers, preconditions and validation apply.
 //! Background deletion of dependents (the garbage collector's default) is left to lab 03.
+//! Once lab 03's namespace controller and garbage collector run, turn this off
+//! (`--disable-stopgap`, `Config::stopgap`): they do the same work from informers.
 
 use std::time::Duration;
 

@@ -30,6 +30,13 @@ pub struct LocalServer {
 impl LocalServer {
     /// Starts the server on a free loopback port. Panics if it cannot: this is test support.
     pub fn start() -> LocalServer {
+        LocalServer::start_with(Config::default())
+    }
+
+    /// As [`LocalServer::start`] with `config` (its `listen` is replaced by a free loopback
+    /// port). Lab 03's step-5 tests turn the stopgap off (`stopgap: false`) so that its
+    /// namespace controller and garbage collector, not the server, finish deletions.
+    pub fn start_with(config: Config) -> LocalServer {
         labkit::init_tracing();
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -39,7 +46,7 @@ impl LocalServer {
         let (stop, _) = watch::channel(false);
         let config = Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-            ..Config::default()
+            ..config
         };
         let stopped = until(stop.subscribe());
         let addr = runtime.block_on(async {

@@ -12,6 +12,9 @@
 //!    retries with per-key back-off.
 //! 2. **The ReplicaSet controller**: too few pods, create (in slow-start batches); too many,
 //!    delete (the least useful first); adopt and release by selector; status; expectations.
+//! 5. **Service plumbing and cleanup**: Endpoints and EndpointSlices behind each Service, the
+//!    garbage collector (background, foreground, orphan), the namespace and ServiceAccount
+//!    controllers, node IPAM (`spec.podCIDR`), and Events for what they do.
 //!
 //! # Layout
 //!
@@ -25,16 +28,33 @@
 //! - [`expectations`]: step 2. Creations and deletions a controller waits to see.
 //! - [`replicaset`]: step 2. The pure decisions ([`replicaset::decide`],
 //!   [`replicaset::ranking`], [`replicaset::status`]) and the loop around them.
+//! - [`events`]: step 5. [`events::EventRecorder`], Events with aggregation, for every
+//!   controller.
+//! - [`dynamic`]: step 5. Discovery and metadata informers over any resource.
+//! - [`endpoints`]: step 5. [`endpoints::subsets`], [`endpoints::slices`] (pure) and the loop
+//!   of the `endpoint` and `endpointslice` controllers, [`endpoints::controller`].
+//! - [`garbagecollector`]: step 5. The graph, the pure [`garbagecollector::decide`], the loop.
+//! - [`namespace`], [`serviceaccount`]: step 5. Namespace deletion; `default` accounts.
+//! - [`nodeipam`]: step 5. [`nodeipam::cidr::CidrSet`] and the loop that writes `podCIDR`.
+//! - `runner` (private): the informers-workers-shutdown shape step 5's controllers share.
 //! - [`manager`]: the controller-manager: a kubeconfig, the chosen controllers, `run`.
 //!
 //! Start with `queue/mod.rs`, then `informer/mod.rs`.
 
 pub mod deployment;
+pub mod dynamic;
+pub mod endpoints;
+pub mod events;
 pub mod expectations;
+pub mod garbagecollector;
 pub mod hollow;
 pub mod informer;
 pub mod kubelet;
 pub mod manager;
+pub mod namespace;
+pub mod nodeipam;
 pub mod pods;
 pub mod queue;
 pub mod replicaset;
+mod runner;
+pub mod serviceaccount;

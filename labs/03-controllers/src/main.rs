@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! cargo run -p lab-03 -- controller-manager --kubeconfig FILE [--controllers replicaset,...]
+//!                        [--cluster-cidr 10.244.0.0/16] [--node-cidr-mask-size 24]
 //! cargo run -p lab-03 -- hollow-nodes --kubeconfig FILE --count N [--ready-after 1s] [--name-prefix hollow-node-]
 //! ```
 //!
@@ -40,6 +41,12 @@ enum Command {
         /// Workers per controller.
         #[arg(long, default_value_t = lab_03::replicaset::DEFAULT_WORKERS)]
         workers: usize,
+        /// The pod network node IPAM gives each node a block of.
+        #[arg(long, value_name = "CIDR", default_value_t = lab_03::nodeipam::cidr::DEFAULT_CLUSTER_CIDR)]
+        cluster_cidr: lab_03::nodeipam::cidr::Cidr,
+        /// The prefix length of each node's block (`spec.podCIDR`).
+        #[arg(long, value_name = "BITS", default_value_t = lab_03::nodeipam::cidr::DEFAULT_NODE_MASK)]
+        node_cidr_mask_size: u8,
     },
     /// Run N fake kubelets (kubemark's hollow nodes) until Ctrl-C: they register, send
     /// heartbeats and run pods as state only.
@@ -98,12 +105,14 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let (kubeconfig, controllers, workers) = match cli.command {
+    let (kubeconfig, controllers, workers, cluster_cidr, node_cidr_mask_size) = match cli.command {
         Command::ControllerManager {
             kubeconfig,
             controllers,
             workers,
-        } => (kubeconfig, controllers, workers),
+            cluster_cidr,
+            node_cidr_mask_size,
+        } => (kubeconfig, controllers, workers, cluster_cidr, node_cidr_mask_size),
         Command::HollowNodes {
             kubeconfig,
             count,
@@ -121,6 +130,8 @@ fn main() -> ExitCode {
             config.controllers = controllers;
         }
         config.workers = workers;
+        config.cluster_cidr = cluster_cidr;
+        config.node_cidr_mask_size = node_cidr_mask_size;
         config.validate()?;
         Ok(config)
     });

@@ -9,10 +9,21 @@ use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config as ClientConfig};
 use labkit::{Clock, SystemClock};
 
-use crate::{deployment, replicaset};
+use crate::endpoints::controller as endpoints;
+use crate::nodeipam::cidr::{Cidr, CidrSet, DEFAULT_CLUSTER_CIDR, DEFAULT_NODE_MASK};
+use crate::{deployment, garbagecollector, namespace, nodeipam, replicaset, serviceaccount};
 
 /// The controllers this lab has, by their `--controllers` name.
-pub const CONTROLLERS: &[&str] = &["deployment", "replicaset"];
+pub const CONTROLLERS: &[&str] = &[
+    "deployment",
+    "endpoint",
+    "endpointslice",
+    "garbagecollector",
+    "namespace",
+    "nodeipam",
+    "replicaset",
+    "serviceaccount",
+];
 
 /// Why the controller-manager could not start.
 #[derive(Debug, thiserror::Error)]
@@ -29,6 +40,9 @@ pub enum ManagerError {
     /// The kubeconfig does not describe a usable client.
     #[error("cannot use the kubeconfig: {0}")]
     Client(String),
+    /// The cluster CIDR and the node mask size do not fit together.
+    #[error("bad --cluster-cidr / --node-cidr-mask-size: {0}")]
+    Cidr(#[from] crate::nodeipam::cidr::CidrError),
     /// A controller name this lab does not have.
     #[error("unknown controller {0:?} (known: {known})", known = CONTROLLERS.join(", "))]
     UnknownController(String),
@@ -45,6 +59,10 @@ pub struct Config {
     pub workers: usize,
     /// The clock (tests may pass a fake one).
     pub clock: Arc<dyn Clock>,
+    /// The pod network node IPAM cuts into blocks (`--cluster-cidr`, default 10.244.0.0/16).
+    pub cluster_cidr: Cidr,
+    /// The prefix length of each node's block (`--node-cidr-mask-size`, default 24).
+    pub node_cidr_mask_size: u8,
 }
 
 impl std::fmt::Debug for Config {
@@ -52,6 +70,8 @@ impl std::fmt::Debug for Config {
         f.debug_struct("Config")
             .field("controllers", &self.controllers)
             .field("workers", &self.workers)
+            .field("cluster_cidr", &self.cluster_cidr)
+            .field("node_cidr_mask_size", &self.node_cidr_mask_size)
             .finish_non_exhaustive()
     }
 }
@@ -64,6 +84,8 @@ impl Config {
             controllers: CONTROLLERS.iter().map(|name| (*name).to_owned()).collect(),
             workers: replicaset::DEFAULT_WORKERS,
             clock: Arc::new(SystemClock),
+            cluster_cidr: DEFAULT_CLUSTER_CIDR,
+            node_cidr_mask_size: DEFAULT_NODE_MASK,
         }
     }
 
@@ -95,7 +117,10 @@ impl Config {
             .find(|name| !CONTROLLERS.contains(&name.as_str()))
         {
             Some(unknown) => Err(ManagerError::UnknownController(unknown.clone())),
-            None => Ok(()),
+            None => {
+                CidrSet::new(self.cluster_cidr, self.node_cidr_mask_size)?;
+                Ok(())
+            }
         }
     }
 
@@ -127,20 +152,78 @@ pub async fn run(
             let _ = stopped.wait_for(|stop| *stop).await;
         };
         tracing::info!(controller = %name, "starting");
-        if name == "deployment" {
-            tasks.spawn(deployment::run(
-                client.clone(),
-                config.clock.clone(),
-                config.workers,
-                until,
-            ));
-        } else if name == "replicaset" {
-            tasks.spawn(replicaset::run(
-                client.clone(),
-                config.clock.clone(),
-                config.workers,
-                until,
-            ));
+        match name.as_str() {
+            "deployment" => {
+                tasks.spawn(deployment::run(
+                    client.clone(),
+                    config.clock.clone(),
+                    config.workers,
+                    until,
+                ));
+            }
+            "endpoint" => {
+                tasks.spawn(endpoints::run_endpoints(
+                    client.clone(),
+                    config.clock.clone(),
+                    endpoints::DEFAULT_WORKERS,
+                    until,
+                ));
+            }
+            "endpointslice" => {
+                tasks.spawn(endpoints::run_endpointslices(
+                    client.clone(),
+                    config.clock.clone(),
+                    endpoints::DEFAULT_WORKERS,
+                    until,
+                ));
+            }
+            "garbagecollector" => {
+                tasks.spawn(garbagecollector::run(
+                    client.clone(),
+                    config.clock.clone(),
+                    garbagecollector::DEFAULT_WORKERS,
+                    until,
+                ));
+            }
+            "namespace" => {
+                tasks.spawn(namespace::run(
+                    client.clone(),
+                    config.clock.clone(),
+                    namespace::DEFAULT_WORKERS,
+                    until,
+                ));
+            }
+            "nodeipam" => {
+                let run = nodeipam::run(
+                    client.clone(),
+                    config.clock.clone(),
+                    config.cluster_cidr,
+                    config.node_cidr_mask_size,
+                    until,
+                );
+                tasks.spawn(async move {
+                    if let Err(error) = run.await {
+                        tracing::error!("node IPAM cannot start: {error}");
+                    }
+                });
+            }
+            "replicaset" => {
+                tasks.spawn(replicaset::run(
+                    client.clone(),
+                    config.clock.clone(),
+                    config.workers,
+                    until,
+                ));
+            }
+            "serviceaccount" => {
+                tasks.spawn(serviceaccount::run(
+                    client.clone(),
+                    config.clock.clone(),
+                    serviceaccount::DEFAULT_WORKERS,
+                    until,
+                ));
+            }
+            _ => {}
         }
     }
     shutdown.await;

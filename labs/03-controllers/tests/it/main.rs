@@ -10,6 +10,7 @@ mod fake_kubelet;
 mod hollow;
 mod informer;
 mod kubelet;
+mod plumbing;
 mod queue;
 mod replicaset;
 mod support;

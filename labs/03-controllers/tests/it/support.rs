@@ -28,7 +28,20 @@ impl Deref for Cluster {
 impl Cluster {
     /// Starts lab-02 on a free loopback port.
     pub(crate) fn start() -> Cluster {
-        let server = LocalServer::start();
+        Cluster::with_server(LocalServer::start())
+    }
+
+    /// Starts lab-02 with its stopgap off: namespace and cascading deletions are left to the
+    /// controllers (step 5's tests prove ours do them, not the server).
+    pub(crate) fn start_without_stopgap() -> Cluster {
+        let config = lab_02::server::Config {
+            stopgap: false,
+            ..lab_02::server::Config::default()
+        };
+        Cluster::with_server(LocalServer::start_with(config))
+    }
+
+    fn with_server(server: LocalServer) -> Cluster {
         let config =
             Config::from_kubeconfig_yaml(&server.kubeconfig()).expect("lab-02's kubeconfig parses");
         let client = server.block_on(config.client()).expect("a client");
@@ -42,7 +55,7 @@ impl Cluster {
 
     /// Starts the controller-manager with `controllers`; it stops with the cluster.
     pub(crate) fn start_controllers(&self, controllers: &[&str]) {
-        self.start_controllers_with_clock(controllers, Arc::new(labkit::SystemClock));
+        self.start_manager(self.config(), controllers);
     }
 
     /// Starts the controller-manager with `controllers` reading the time from `clock` (a
@@ -50,6 +63,11 @@ impl Cluster {
     pub(crate) fn start_controllers_with_clock(&self, controllers: &[&str], clock: Arc<dyn Clock>) {
         let mut config = self.config();
         config.clock = clock;
+        self.start_manager(config, controllers);
+    }
+
+    /// Starts the controller-manager with `config` and `controllers`.
+    pub(crate) fn start_manager(&self, mut config: Config, controllers: &[&str]) {
         config.controllers = controllers.iter().map(|name| (*name).to_owned()).collect();
         let stopped = self.stopped();
         self.runtime.spawn(async move {

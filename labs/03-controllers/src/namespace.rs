@@ -1,0 +1,206 @@
+//! The namespace controller: deleting a namespace deletes everything in it, then the namespace
+//! (upstream `pkg/controller/namespace`, its `NamespacedResourcesDeleter`).
+//!
+//! `kubectl delete namespace team` does not remove the namespace: the apiserver sets its
+//! `deletionTimestamp` and phase `Terminating`, and the `kubernetes` entry of
+//! `spec.finalizers` holds it. This controller then, for every namespaced resource that
+//! discovery lists, deletes the objects of that namespace; objects that linger (their own
+//! finalizers, a pod's grace period) mean "look again in a moment". When nothing is left it
+//! removes `kubernetes` through the `finalize` subresource
+//! (`PUT /api/v1/namespaces/team/finalize`), and the apiserver deletes the namespace.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use k8s_openapi::api::core::v1::Namespace;
+use kube::api::{DeleteParams, ListParams, PostParams};
+use kube::{Api, Client};
+use labkit::Clock;
+
+use crate::dynamic::{DiscoveredResource, discover_with_retry};
+use crate::events::{EventRecorder, EventType};
+use crate::informer::{Cache, Change, Informer};
+use crate::queue::WorkQueue;
+use crate::runner::Tasks;
+
+/// Upstream's default `--concurrent-namespace-syncs`.
+pub const DEFAULT_WORKERS: usize = 10;
+/// How soon a namespace whose content is still going is looked at again.
+pub const RECHECK: Duration = Duration::from_millis(500);
+/// The finalizer this controller owns.
+pub const FINALIZER: &str = "kubernetes";
+
+/// Why a sync failed (retried with back-off).
+#[derive(Debug, thiserror::Error)]
+#[error("{what}: {source}")]
+pub struct NamespaceError {
+    what: String,
+    #[source]
+    source: kube::Error,
+}
+
+fn api_error(what: impl Into<String>) -> impl FnOnce(kube::Error) -> NamespaceError {
+    let what = what.into();
+    move |source| NamespaceError { what, source }
+}
+
+fn is_not_found(error: &kube::Error) -> bool {
+    matches!(error, kube::Error::Api(status) if status.code == 404)
+}
+
+/// The controller's shared state. Clones share everything.
+#[derive(Clone)]
+struct NamespaceController {
+    client: Client,
+    namespaces: Cache<Namespace>,
+    resources: Arc<Vec<DiscoveredResource>>,
+    queue: Arc<WorkQueue>,
+    events: EventRecorder,
+}
+
+/// Runs the namespace controller until `shutdown` completes.
+pub async fn run(
+    client: Client,
+    clock: Arc<dyn Clock>,
+    workers: usize,
+    shutdown: impl std::future::Future<Output = ()> + Send,
+) {
+    tokio::pin!(shutdown);
+    let resources = tokio::select! {
+        () = &mut shutdown => return,
+        resources = discover_with_retry(&client, "namespace controller") => resources,
+    };
+    let resources: Vec<_> = resources.into_iter().filter(|r| r.namespaced).collect();
+    let mut informer = Informer::new(Api::<Namespace>::all(client.clone()));
+    let controller = NamespaceController {
+        events: EventRecorder::new(client.clone(), "namespace-controller", clock.clone()),
+        client,
+        namespaces: informer.cache(),
+        resources: Arc::new(resources),
+        queue: Arc::new(WorkQueue::new(clock)),
+    };
+    let handler = controller.clone();
+    informer.on_change(move |change| {
+        if let Change::Added(namespace) | Change::Updated { new: namespace, .. } = change
+            && namespace.metadata.deletion_timestamp.is_some()
+        {
+            let name = namespace.metadata.name.as_deref().unwrap_or_default();
+            handler.queue.add(name);
+        }
+    });
+    let mut tasks = Tasks::new();
+    tasks.informer(informer);
+    let synced = controller.namespaces.clone();
+    let worker = controller.clone();
+    tasks.workers(
+        "namespace-controller",
+        controller.queue.clone(),
+        workers,
+        move || synced.has_synced(),
+        || {},
+        move |name| {
+            let controller = worker.clone();
+            async move { controller.sync(&name).await }
+        },
+    );
+    tasks.run_until(shutdown).await;
+}
+
+impl NamespaceController {
+    /// Syncs the namespace `name`: if it is terminating, delete its content; once empty,
+    /// finalize it.
+    async fn sync(&self, name: &str) -> Result<(), NamespaceError> {
+        let Some(namespace) = self.namespaces.get(name) else {
+            return Ok(());
+        };
+        if namespace.metadata.deletion_timestamp.is_none() {
+            return Ok(());
+        }
+        let remaining = match self.delete_content(name).await {
+            Ok(remaining) => remaining,
+            Err(error) => {
+                let message = format!("Failed to delete the content of namespace {name}: {error}");
+                self.events
+                    .record(
+                        namespace.as_ref(),
+                        EventType::Warning,
+                        "NamespaceDeletionContentFailure",
+                        &message,
+                    )
+                    .await;
+                return Err(error);
+            }
+        };
+        if remaining > 0 {
+            tracing::debug!(namespace = name, remaining, "content still going");
+            self.queue.add_after(name, RECHECK);
+            return Ok(());
+        }
+        self.finalize(&namespace).await
+    }
+
+    // ANCHOR: delete_content
+    /// Deletes every object of every namespaced resource in `namespace` (upstream
+    /// `deleteAllContent`), each with a plain DELETE (the garbage collector's default,
+    /// background). Returns how many objects are still there: already being deleted, or kept
+    /// by a finalizer after our DELETE.
+    async fn delete_content(&self, namespace: &str) -> Result<usize, NamespaceError> {
+        // BEGIN SOLUTION step-5: for each resource: list in the namespace; count those already deleting; delete the others (404 is fine), counting those the DELETE returned as still present (Left)
+        let mut remaining = 0;
+        for resource in self.resources.iter() {
+            let api = resource.api(&self.client, Some(namespace));
+            let list = api
+                .list(&ListParams::default())
+                .await
+                .map_err(api_error(format!(
+                    "listing {} in {namespace}",
+                    resource.resource.plural
+                )))?;
+            for object in list.items {
+                if object.metadata.deletion_timestamp.is_some() {
+                    remaining += 1;
+                    continue;
+                }
+                let name = object.metadata.name.clone().unwrap_or_default();
+                match api.delete(&name, &DeleteParams::background()).await {
+                    Ok(either) if either.is_left() => remaining += 1,
+                    Ok(_) => {}
+                    Err(error) if is_not_found(&error) => {}
+                    Err(error) => {
+                        return Err(api_error(format!(
+                            "deleting {} {name}",
+                            resource.resource.kind
+                        ))(error));
+                    }
+                }
+            }
+        }
+        Ok(remaining)
+        // END SOLUTION
+    }
+    // ANCHOR_END: delete_content
+
+    // ANCHOR: finalize
+    /// Removes [`FINALIZER`] from `spec.finalizers` through the `finalize` subresource; the
+    /// apiserver then deletes the namespace.
+    async fn finalize(&self, namespace: &Namespace) -> Result<(), NamespaceError> {
+        let name = namespace.metadata.name.clone().unwrap_or_default();
+        let mut finalized = namespace.clone();
+        if let Some(spec) = finalized.spec.as_mut() {
+            spec.finalizers = spec
+                .finalizers
+                .take()
+                .map(|list| list.into_iter().filter(|f| f != FINALIZER).collect());
+        }
+        let api = Api::<Namespace>::all(self.client.clone());
+        match api
+            .replace_subresource("finalize", &name, &PostParams::default(), &finalized)
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(error) if is_not_found(&error) => Ok(()),
+            Err(error) => Err(api_error(format!("finalizing namespace {name}"))(error)),
+        }
+    }
+    // ANCHOR_END: finalize
+}
