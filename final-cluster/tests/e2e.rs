@@ -11,8 +11,8 @@
 
 use std::time::Duration;
 
-use labkit::{Kubectl, KubectlOutput, poll_until};
 use lab_05::netns::Netns;
+use labkit::{Kubectl, KubectlOutput, poll_until};
 
 mod common;
 use common::{World, options};
@@ -54,32 +54,72 @@ impl Ctl {
 fn pods(ctl: &Ctl, selector: &str) -> Vec<(String, String, String, String)> {
     let template = "{range .items[*]}{.metadata.name} {.spec.nodeName} {.status.podIP} \
                     {.status.phase} {.metadata.deletionTimestamp}{\"\\n\"}{end}";
-    ctl.ok(&["get", "pods", "-l", selector, "-o", &format!("jsonpath={template}")])
-        .lines()
-        .map(|line| line.split_whitespace().map(str::to_owned).collect::<Vec<_>>())
-        // Pods being deleted have a fifth field: they are on their way out.
-        .filter(|fields| fields.len() == 4)
-        .map(|fields| {
-            (
-                fields[0].clone(),
-                fields[1].clone(),
-                fields[2].clone(),
-                fields[3].clone(),
-            )
-        })
-        .collect()
+    ctl.ok(&[
+        "get",
+        "pods",
+        "-l",
+        selector,
+        "-o",
+        &format!("jsonpath={template}"),
+    ])
+    .lines()
+    .map(|line| {
+        line.split_whitespace()
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    })
+    // Pods being deleted have a fifth field: they are on their way out.
+    .filter(|fields| fields.len() == 4)
+    .map(|fields| {
+        (
+            fields[0].clone(),
+            fields[1].clone(),
+            fields[2].clone(),
+            fields[3].clone(),
+        )
+    })
+    .collect()
 }
 
 /// Waits until exactly `count` pods match `selector`, all Running with an IP; returns them.
 fn running(ctl: &Ctl, selector: &str, count: usize) -> Vec<(String, String, String, String)> {
-    poll_until(CONVERGE, &format!("{count} running pods ({selector})"), || {
-        let pods = pods(ctl, selector);
-        (pods.len() == count
-            && pods
-                .iter()
-                .all(|(_, _, ip, phase)| phase == "Running" && ip.starts_with("10.244.")))
-        .then_some(pods)
-    })
+    let _report = Report(ctl);
+    poll_until(
+        CONVERGE,
+        &format!("{count} running pods ({selector})"),
+        || {
+            let pods = pods(ctl, selector);
+            (pods.len() == count
+                && pods
+                    .iter()
+                    .all(|(_, _, ip, phase)| phase == "Running" && ip.starts_with("10.244.")))
+            .then_some(pods)
+        },
+    )
+}
+
+/// On a failure, prints what kubectl sees (the component logs follow, from `World`).
+struct Report<'a>(&'a Ctl);
+
+impl Drop for Report<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            for args in [
+                &["get", "nodes", "-o", "wide"][..],
+                &["get", "pods", "-A", "-o", "wide"],
+                &["get", "deploy,rs", "-A"],
+                &["get", "events", "-A"],
+            ] {
+                let out = self.0.run(args);
+                eprintln!(
+                    "==> kubectl {}\n{}{}",
+                    args.join(" "),
+                    out.stdout,
+                    out.stderr
+                );
+            }
+        }
+    }
 }
 
 #[test]
@@ -140,7 +180,14 @@ fn seed_000_on_three_nodes_with_real_kubectl() {
     let (second, _, second_ip, _) = &pods[1];
     let page = ctl.wait_for(
         "a page across nodes",
-        &["exec", first, "--", "wget", "-qO-", &format!("http://{second_ip}/")],
+        &[
+            "exec",
+            first,
+            "--",
+            "wget",
+            "-qO-",
+            &format!("http://{second_ip}/"),
+        ],
         |out| Some(out.trim().to_owned()),
     );
     assert_eq!(page, *second);
@@ -153,9 +200,11 @@ fn seed_000_on_three_nodes_with_real_kubectl() {
 
     // A deleted pod is replaced.
     ctl.ok(&["delete", "pod", first, "--wait=false"]);
-    let replaced = ctl.wait_for("a replacement pod", &["get", "pods", "-l", "app=http-app", "-o", "name"], |out| {
-        (!out.contains(&format!("pod/{first}\n")) && out.lines().count() == 2).then_some(())
-    });
+    let replaced = ctl.wait_for(
+        "a replacement pod",
+        &["get", "pods", "-l", "app=http-app", "-o", "name"],
+        |out| (!out.contains(&format!("pod/{first}\n")) && out.lines().count() == 2).then_some(()),
+    );
     let _ = replaced;
     running(&ctl, "app=http-app", 2);
 

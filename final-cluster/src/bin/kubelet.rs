@@ -58,6 +58,10 @@ struct Args {
     /// The most pods this node runs.
     #[arg(long, default_value_t = 110)]
     max_pods: u32,
+    /// A static busybox to build the offline `busybox` image from, when the store lacks it
+    /// (lab 01's image: pods can use `busybox` without a registry).
+    #[arg(long, value_name = "FILE", default_value = lab_01::image::busybox::DEFAULT_BUSYBOX)]
+    offline_busybox: PathBuf,
 }
 
 fn main() -> ExitCode {
@@ -109,6 +113,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         .await?;
     let store = Store::open_or_create(&args.image_store)
         .with_context(|| format!("cannot open the image store {}", args.image_store.display()))?;
+    ensure_offline_busybox(&store, &args.offline_busybox, &args.root_dir);
     let cgroup_root = CgroupRoot::detect()
         .map_err(|error| tracing::warn!(%error, "no cgroups: resource limits are not applied"))
         .ok();
@@ -164,6 +169,26 @@ async fn run(args: Args) -> anyhow::Result<()> {
     let _ = networking.await;
     serving.await??;
     Ok(())
+}
+
+/// Builds lab 01's offline `busybox:latest` into the store unless it is there already. Without
+/// a static busybox on the host the kubelet still runs; `busybox` is then pulled like any image.
+fn ensure_offline_busybox(store: &Store, busybox: &std::path::Path, root_dir: &std::path::Path) {
+    let Ok(name) = lab_01::image::ImageRef::parse(lab_01::image::busybox::IMAGE_NAME) else {
+        return;
+    };
+    if store.resolve(&name).is_ok() {
+        return;
+    }
+    let staging = root_dir.join("busybox-layout");
+    let built = lab_01::image::busybox::build_layout(busybox, &staging)
+        .and_then(|_| lab_01::image::OciDir::open(&staging))
+        .and_then(|layout| store.import(&layout, None));
+    match built {
+        Ok(_) => tracing::info!(from = %busybox.display(), "built the offline busybox image"),
+        Err(error) => tracing::warn!(%error, "no offline busybox image; busybox will be pulled"),
+    }
+    let _ = std::fs::remove_dir_all(&staging);
 }
 
 /// `MemTotal` of `/proc/meminfo` as a quantity (`4026532Ki`).

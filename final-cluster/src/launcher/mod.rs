@@ -232,7 +232,9 @@ impl Launcher {
             let binary = options.bin_dir.join(component);
             self.start(master, name, &binary, std::slice::from_ref(&kubeconfig))?;
         }
-        // A kubelet on every node, the first included (seed 000's `get nodes` lists k8smaster).
+        // A kubelet on every node, the first included (seed 000's `get nodes` lists k8smaster),
+        // one after the other: each node registers before the next starts, so node IPAM hands
+        // out podCIDRs in node order (k8snode1 gets 10.244.1.0/24, as in the seed).
         let kubelet = options.bin_dir.join("kubelet");
         for (node, name) in &addresses {
             progress(&format!("kubelet on {name}: starting"));
@@ -245,16 +247,20 @@ impl Launcher {
                 format!("--image-store={}", dir.join("images").display()),
             ];
             self.start(node, name, &kubelet, &args)?;
+            wait_for_ready_nodes(listen, &[name.as_str()], NODES_READY_TIMEOUT, progress).map_err(
+                |waited| Error::NotReady {
+                    component: "kubelet".to_owned(),
+                    node: (*name).clone(),
+                    waited,
+                    log: self.log_file(name, "kubelet"),
+                },
+            )?;
         }
-        let names: Vec<&str> = addresses.iter().map(|(_, name)| name.as_str()).collect();
-        wait_for_ready_nodes(listen, &names, NODES_READY_TIMEOUT, progress).map_err(|waited| {
-            Error::NotReady {
-                component: "kubelet".to_owned(),
-                node: names.join(", "),
-                waited,
-                log: self.state.join("logs"),
-            }
+        ready::mark_control_plane(listen, name).map_err(|why| Error::State {
+            path: self.kubeconfig(),
+            source: std::io::Error::other(format!("marking {name} as the control plane: {why}")),
         })?;
+        progress(&format!("node {name}: control plane (tainted NoSchedule)"));
         Ok(listen)
     }
 

@@ -1,5 +1,7 @@
-//! Waiting for the nodes: `up` is done when every node's kubelet has registered its Node and
-//! the Node says `Ready=True`, read from the API server as kubectl would.
+//! Waiting for the nodes, and marking the control plane: `up` is done when every node's kubelet
+//! has registered its Node and the Node says `Ready=True`, read from the API server as kubectl
+//! would; then the first node gets the control plane's label and taint, as kubeadm's
+//! `mark-control-plane` phase does, so ordinary pods go to the workers.
 
 use std::collections::BTreeSet;
 use std::io::{Read as _, Write as _};
@@ -65,4 +67,39 @@ fn ready_nodes(api: SocketAddr) -> Option<BTreeSet<String>> {
         .filter_map(|node| node["metadata"]["name"].as_str().map(str::to_owned))
         .collect();
     Some(ready)
+}
+
+/// The label and taint kubeadm gives a control-plane node.
+pub(super) const CONTROL_PLANE_ROLE: &str = "node-role.kubernetes.io/control-plane";
+
+/// Labels and taints `node` as the control plane (a strategic merge patch: other labels and
+/// taints stay). Errors say what the API server answered.
+pub(super) fn mark_control_plane(api: SocketAddr, node: &str) -> Result<(), String> {
+    let patch = serde_json::json!({
+        "metadata": {"labels": {CONTROL_PLANE_ROLE: ""}},
+        "spec": {"taints": [{"key": CONTROL_PLANE_ROLE, "effect": "NoSchedule"}]},
+    })
+    .to_string();
+    let mut stream = TcpStream::connect_timeout(&api, Duration::from_secs(2))
+        .map_err(|error| format!("connect to {api}: {error}"))?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .map_err(|error| error.to_string())?;
+    write!(
+        stream,
+        "PATCH /api/v1/nodes/{node} HTTP/1.0\r\nHost: {api}\r\n\
+         Content-Type: application/strategic-merge-patch+json\r\n\
+         Content-Length: {}\r\n\r\n{patch}",
+        patch.len()
+    )
+    .map_err(|error| error.to_string())?;
+    let mut answer = String::new();
+    stream
+        .read_to_string(&mut answer)
+        .map_err(|error| error.to_string())?;
+    if answer.starts_with("HTTP/1.0 200") || answer.starts_with("HTTP/1.1 200") {
+        Ok(())
+    } else {
+        Err(answer.lines().next().unwrap_or_default().to_owned())
+    }
 }

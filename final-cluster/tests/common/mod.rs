@@ -46,6 +46,10 @@ impl World {
 
 impl Drop for World {
     fn drop(&mut self) {
+        // A failed test shows what each component said last: its log is gone with the state.
+        if std::thread::panicking() {
+            dump_logs(&self.state.path().join("logs"));
+        }
         let launcher = self.launcher();
         let down = self.host().run(|| launcher.down(&mut |_| {}));
         if !matches!(down, Ok(Ok(()))) {
@@ -69,3 +73,20 @@ pub fn options(nodes: &[&str]) -> UpOptions {
     }
 }
 
+/// Prints the last lines of every component log under `dir`.
+fn dump_logs(dir: &std::path::Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut paths: Vec<_> = entries.flatten().map(|entry| entry.path()).collect();
+    paths.sort();
+    for path in paths {
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        let tail = &lines[lines.len().saturating_sub(25)..];
+        eprintln!("==> {} (last {} lines)", path.display(), tail.len());
+        for line in tail {
+            eprintln!("{line}");
+        }
+    }
+}

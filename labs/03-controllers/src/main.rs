@@ -112,7 +112,13 @@ fn main() -> ExitCode {
             workers,
             cluster_cidr,
             node_cidr_mask_size,
-        } => (kubeconfig, controllers, workers, cluster_cidr, node_cidr_mask_size),
+        } => (
+            kubeconfig,
+            controllers,
+            workers,
+            cluster_cidr,
+            node_cidr_mask_size,
+        ),
         Command::HollowNodes {
             kubeconfig,
             count,
