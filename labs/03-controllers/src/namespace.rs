@@ -12,14 +12,19 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use k8s_openapi::api::core::v1::Namespace;
-use kube::api::{DeleteParams, ListParams, PostParams};
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1::{Namespace, NamespaceCondition};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use kube::api::{DeleteParams, ListParams, Patch, PatchParams, PostParams};
 use kube::{Api, Client};
 use labkit::Clock;
+use serde_json::json;
 
 use crate::dynamic::{DiscoveredResource, discover_with_retry};
 use crate::events::{EventRecorder, EventType};
 use crate::informer::{Cache, Change, Informer};
+use crate::pods;
 use crate::queue::WorkQueue;
 use crate::runner::Tasks;
 
@@ -29,6 +34,31 @@ pub const DEFAULT_WORKERS: usize = 10;
 pub const RECHECK: Duration = Duration::from_millis(500);
 /// The finalizer this controller owns.
 pub const FINALIZER: &str = "kubernetes";
+
+/// What is still in a terminating namespace after one pass: objects by resource, and the
+/// finalizers that hold them (they become the namespace's conditions).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Remaining {
+    /// Objects still there, by resource plural.
+    pub by_resource: BTreeMap<String, usize>,
+    /// Objects still there, by each finalizer they carry.
+    pub by_finalizer: BTreeMap<String, usize>,
+}
+
+impl Remaining {
+    /// Counts one object of `resource` that is still there.
+    pub fn count(&mut self, resource: &str, finalizers: &[String]) {
+        *self.by_resource.entry(resource.to_owned()).or_default() += 1;
+        for finalizer in finalizers {
+            *self.by_finalizer.entry(finalizer.clone()).or_default() += 1;
+        }
+    }
+
+    /// Whether nothing is left.
+    pub fn is_empty(&self) -> bool {
+        self.by_resource.is_empty()
+    }
+}
 
 /// Why a sync failed (retried with back-off).
 #[derive(Debug, thiserror::Error)]
@@ -56,6 +86,7 @@ struct NamespaceController {
     resources: Arc<Vec<DiscoveredResource>>,
     queue: Arc<WorkQueue>,
     events: EventRecorder,
+    clock: Arc<dyn Clock>,
 }
 
 /// Runs the namespace controller until `shutdown` completes.
@@ -77,7 +108,8 @@ pub async fn run(
         client,
         namespaces: informer.cache(),
         resources: Arc::new(resources),
-        queue: Arc::new(WorkQueue::new(clock)),
+        queue: Arc::new(WorkQueue::new(clock.clone())),
+        clock,
     };
     let handler = controller.clone();
     informer.on_change(move |change| {
@@ -131,8 +163,9 @@ impl NamespaceController {
                 return Err(error);
             }
         };
-        if remaining > 0 {
-            tracing::debug!(namespace = name, remaining, "content still going");
+        self.write_conditions(&namespace, &remaining).await?;
+        if !remaining.is_empty() {
+            tracing::debug!(namespace = name, ?remaining, "content still going");
             self.queue.add_after(name, RECHECK);
             return Ok(());
         }
@@ -142,11 +175,11 @@ impl NamespaceController {
     // ANCHOR: delete_content
     /// Deletes every object of every namespaced resource in `namespace` (upstream
     /// `deleteAllContent`), each with a plain DELETE (the garbage collector's default,
-    /// background). Returns how many objects are still there: already being deleted, or kept
-    /// by a finalizer after our DELETE.
-    async fn delete_content(&self, namespace: &str) -> Result<usize, NamespaceError> {
-        // BEGIN SOLUTION step-5: for each resource: list in the namespace; count those already deleting; delete the others (404 is fine), counting those the DELETE returned as still present (Left)
-        let mut remaining = 0;
+    /// background). Returns what is still there: objects already being deleted, or kept by a
+    /// finalizer after our DELETE.
+    async fn delete_content(&self, namespace: &str) -> Result<Remaining, NamespaceError> {
+        // BEGIN SOLUTION step-5: for each resource: list in the namespace; count (Remaining::count) those already deleting; delete the others (404 is fine), counting those the DELETE returned marked for deletion (Left with a deletionTimestamp)
+        let mut remaining = Remaining::default();
         for resource in self.resources.iter() {
             let api = resource.api(&self.client, Some(namespace));
             let list = api
@@ -157,14 +190,28 @@ impl NamespaceController {
                     resource.resource.plural
                 )))?;
             for object in list.items {
+                let plural = &resource.resource.plural;
                 if object.metadata.deletion_timestamp.is_some() {
-                    remaining += 1;
+                    remaining.count(
+                        plural,
+                        object.metadata.finalizers.as_deref().unwrap_or_default(),
+                    );
                     continue;
                 }
                 let name = object.metadata.name.clone().unwrap_or_default();
                 match api.delete(&name, &DeleteParams::background()).await {
-                    Ok(either) if either.is_left() => remaining += 1,
-                    Ok(_) => {}
+                    Ok(deleted) => {
+                        // The object back, marked for deletion: a finalizer or a grace
+                        // period keeps it for now (an object deleted at once comes back
+                        // unmarked, or as a Status).
+                        if let Some(kept) = deleted
+                            .left()
+                            .filter(|kept| kept.metadata.deletion_timestamp.is_some())
+                        {
+                            let finalizers = kept.metadata.finalizers.unwrap_or_default();
+                            remaining.count(plural, &finalizers);
+                        }
+                    }
                     Err(error) if is_not_found(&error) => {}
                     Err(error) => {
                         return Err(api_error(format!(
@@ -179,6 +226,44 @@ impl NamespaceController {
         // END SOLUTION
     }
     // ANCHOR_END: delete_content
+
+    /// Writes the conditions `kubectl describe namespace` shows while content remains
+    /// (upstream `NamespaceContentRemaining` and `NamespaceFinalizersRemaining`, with its
+    /// messages), when they differ from what the namespace says.
+    async fn write_conditions(
+        &self,
+        namespace: &Namespace,
+        remaining: &Remaining,
+    ) -> Result<(), NamespaceError> {
+        let conditions = conditions(remaining, &pods::to_time(self.clock.wall()));
+        let current = namespace
+            .status
+            .as_ref()
+            .and_then(|status| status.conditions.clone())
+            .unwrap_or_default();
+        let same = |a: &NamespaceCondition, b: &NamespaceCondition| {
+            (&a.type_, &a.status, &a.reason, &a.message)
+                == (&b.type_, &b.status, &b.reason, &b.message)
+        };
+        if current.len() == conditions.len()
+            && current.iter().zip(&conditions).all(|(a, b)| same(a, b))
+        {
+            return Ok(());
+        }
+        let name = namespace.metadata.name.clone().unwrap_or_default();
+        let patch = Patch::Merge(json!({"status": {"conditions": conditions}}));
+        let api = Api::<Namespace>::all(self.client.clone());
+        match api
+            .patch_status(&name, &PatchParams::default(), &patch)
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(error) if is_not_found(&error) => Ok(()),
+            Err(error) => Err(api_error(format!("writing the conditions of {name}"))(
+                error,
+            )),
+        }
+    }
 
     // ANCHOR: finalize
     /// Removes [`FINALIZER`] from `spec.finalizers` through the `finalize` subresource; the
@@ -203,4 +288,60 @@ impl NamespaceController {
         }
     }
     // ANCHOR_END: finalize
+}
+
+/// The two conditions for `remaining` (upstream's reasons and messages).
+pub fn conditions(remaining: &Remaining, now: &Time) -> Vec<NamespaceCondition> {
+    let condition = |type_: &str, holds: bool, reason: &str, message: String| NamespaceCondition {
+        type_: type_.to_owned(),
+        status: if holds { "True" } else { "False" }.to_owned(),
+        reason: Some(reason.to_owned()),
+        message: Some(message),
+        last_transition_time: Some(now.clone()),
+    };
+    let resources: Vec<String> = remaining
+        .by_resource
+        .iter()
+        .map(|(resource, count)| format!("{resource} has {count} resource instances"))
+        .collect();
+    let finalizers: Vec<String> = remaining
+        .by_finalizer
+        .iter()
+        .map(|(finalizer, count)| format!("{finalizer} in {count} resource instances"))
+        .collect();
+    vec![
+        if resources.is_empty() {
+            condition(
+                "NamespaceContentRemaining",
+                false,
+                "ContentDeleted",
+                "All content successfully deleted, may be waiting on finalization".to_owned(),
+            )
+        } else {
+            condition(
+                "NamespaceContentRemaining",
+                true,
+                "SomeResourcesRemain",
+                format!("Some resources are remaining: {}", resources.join(", ")),
+            )
+        },
+        if finalizers.is_empty() {
+            condition(
+                "NamespaceFinalizersRemaining",
+                false,
+                "ContentHasNoFinalizers",
+                "All content-preserving finalizers finished".to_owned(),
+            )
+        } else {
+            condition(
+                "NamespaceFinalizersRemaining",
+                true,
+                "SomeFinalizersRemain",
+                format!(
+                    "Some content in the namespace has finalizers remaining: {}",
+                    finalizers.join(", ")
+                ),
+            )
+        },
+    ]
 }

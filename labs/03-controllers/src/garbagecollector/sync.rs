@@ -213,7 +213,15 @@ impl GarbageCollector {
             "finalizers": kept,
             "resourceVersion": node.resource_version,
         }});
-        self.patch(node, patch, "removing a finalizer").await
+        match self.patch(node, patch, "removing a finalizer").await {
+            // Changed meanwhile (a controller wrote its status): the change's event queues
+            // this owner again (it still has the finalizer), so no back-off and no warning.
+            Err(GcError {
+                source: kube::Error::Api(status),
+                ..
+            }) if status.code == 409 => Ok(()),
+            other => other,
+        }
     }
 
     async fn patch(&self, node: &Node, patch: Value, what: &str) -> Result<(), GcError> {

@@ -55,12 +55,29 @@ fn step5_namespace_deletion_deletes_the_content_then_the_namespace() {
         (settings.is_none() && token.is_none() && held.metadata.deletion_timestamp.is_some())
             .then_some(())
     });
-    let namespace = cluster
-        .block_on(namespaces.get("team"))
-        .expect("team waits for its held ConfigMap");
+    // The namespace says why it waits, as `kubectl describe namespace` shows.
+    let conditions = cluster.wait_for("team's conditions to name the held ConfigMap", || async {
+        let namespace = namespaces.get("team").await.ok()?;
+        let status = namespace.status?;
+        assert_eq!(status.phase.as_deref(), Some("Terminating"));
+        let conditions = status.conditions?;
+        let finalizers = conditions
+            .iter()
+            .find(|c| c.type_ == "NamespaceFinalizersRemaining" && c.status == "True")?;
+        let content = conditions
+            .iter()
+            .find(|c| c.type_ == "NamespaceContentRemaining" && c.status == "True")?;
+        Some((finalizers.message.clone(), content.message.clone()))
+    });
     assert_eq!(
-        namespace.status.and_then(|status| status.phase).as_deref(),
-        Some("Terminating")
+        conditions,
+        (
+            Some(
+                "Some content in the namespace has finalizers remaining: example.com/hold in 1 resource instances"
+                    .to_owned()
+            ),
+            Some("Some resources are remaining: configmaps has 1 resource instances".to_owned())
+        )
     );
     let release = json!({"metadata": {"finalizers": null}});
     cluster
