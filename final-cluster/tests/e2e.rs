@@ -200,12 +200,11 @@ fn seed_000_on_three_nodes_with_real_kubectl() {
 
     // A deleted pod is replaced.
     ctl.ok(&["delete", "pod", first, "--wait=false"]);
-    let replaced = ctl.wait_for(
+    ctl.wait_for(
         "a replacement pod",
         &["get", "pods", "-l", "app=http-app", "-o", "name"],
         |out| (!out.contains(&format!("pod/{first}\n")) && out.lines().count() == 2).then_some(()),
     );
-    let _ = replaced;
     running(&ctl, "app=http-app", 2);
 
     // Scale to five, then a new command: the rollout completes and undo goes back.

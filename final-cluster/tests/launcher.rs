@@ -81,7 +81,7 @@ fn up_serves_the_api_from_the_first_node_and_down_removes_everything() {
     );
     for node in ["k8smaster", "k8snode1"] {
         let ready = format!("node {node}: Ready");
-        assert!(status.iter().any(|line| *line == ready), "{status:?}");
+        assert!(status.contains(&ready), "{status:?}");
     }
     let pid = running[0].pid.expect("the API server runs");
 

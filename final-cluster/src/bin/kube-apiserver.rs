@@ -5,6 +5,7 @@
 //! kube-apiserver [--insecure-bind-address 127.0.0.1] [--insecure-port 8080]
 //!                [--etcd-servers URL,...] [--service-cluster-ip-range 10.96.0.0/12]
 //!                [--service-node-port-range 30000-32767] [--write-kubeconfig FILE]
+//!                [--disable-stopgap]
 //! ```
 //!
 //! It serves plain HTTP without authentication, like the real one's `--insecure-port` did before
@@ -45,6 +46,10 @@ struct Args {
     /// Write a kubeconfig for this server to FILE.
     #[arg(long, value_name = "FILE")]
     write_kubeconfig: Option<PathBuf>,
+    /// Leave namespace deletion and cascading deletes to the controller manager (lab 03's
+    /// namespace controller and garbage collector), as the real API server does.
+    #[arg(long)]
+    disable_stopgap: bool,
 }
 
 #[tokio::main]
@@ -63,7 +68,7 @@ async fn main() -> anyhow::Result<()> {
         write_kubeconfig: args.write_kubeconfig,
         service_cluster_ip_range: args.service_cluster_ip_range,
         service_node_port_range: args.service_node_port_range,
-        stopgap: true,
+        stopgap: !args.disable_stopgap,
     };
     server::run(config, server::shutdown_signal())
         .await

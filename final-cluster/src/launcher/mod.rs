@@ -210,6 +210,8 @@ impl Launcher {
             format!("--insecure-bind-address={}", master.address),
             format!("--insecure-port={API_PORT}"),
             format!("--write-kubeconfig={}", self.kubeconfig().display()),
+            // The controller manager runs the namespace controller and the garbage collector.
+            "--disable-stopgap".to_owned(),
         ];
         if !options.etcd_servers.is_empty() {
             args.push(format!("--etcd-servers={}", options.etcd_servers.join(",")));
