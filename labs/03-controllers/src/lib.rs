@@ -12,6 +12,9 @@
 //!    retries with per-key back-off.
 //! 2. **The ReplicaSet controller**: too few pods, create (in slow-start batches); too many,
 //!    delete (the least useful first); adopt and release by selector; status; expectations.
+//! 3. **The Deployment controller**: one ReplicaSet per pod template (`pod-template-hash`),
+//!    RollingUpdate within `maxSurge`/`maxUnavailable` and Recreate, proportional scaling,
+//!    revisions and history, pause, and the `Progressing`/`Available` conditions.
 //!
 //! # Layout
 //!
@@ -25,6 +28,9 @@
 //! - [`expectations`]: step 2. Creations and deletions a controller waits to see.
 //! - [`replicaset`]: step 2. The pure decisions ([`replicaset::decide`],
 //!   [`replicaset::ranking`], [`replicaset::status`]) and the loop around them.
+//! - [`deployment`]: step 3. The pure decisions ([`deployment::hash`],
+//!   [`deployment::rolling`], [`deployment::recreate`], [`deployment::scale`],
+//!   [`deployment::status`], [`deployment::history`], [`deployment::claim`]) and the loop.
 //! - [`manager`]: the controller-manager: a kubeconfig, the chosen controllers, `run`.
 //!
 //! Start with `queue/mod.rs`, then `informer/mod.rs`.

@@ -4,9 +4,13 @@
 //! `resume`, against lab-02 with the controllers and the fake kubelet. Where that kubectl is
 //! not installed the test says "not run".
 
-use labkit::{Kubectl, KubectlOutput};
+use std::sync::Arc;
+use std::time::Duration;
 
-use super::live::{Env, start};
+use labkit::{FakeClock, Kubectl, KubectlOutput};
+use serde_json::json;
+
+use super::live::{Env, condition_reason, start, start_without_controllers, web};
 
 fn kubectl(env: &Env, minor: u32) -> Result<(Kubectl, tempfile::TempDir), labkit::NotRun> {
     let kubectl = Kubectl::version(minor)?;
@@ -134,4 +138,49 @@ fn step3_kubectl_1_33_rollout_status_history_undo_scale_pause_resume() {
 #[test]
 fn step3_kubectl_1_27_rollout_status_history_undo_scale_pause_resume() {
     rollout_life_cycle(27);
+}
+
+#[test]
+fn step3_kubectl_rollout_status_fails_after_the_progress_deadline() {
+    let env = start_without_controllers();
+    let (kubectl, _dir) = labkit::require!(kubectl(&env, 33));
+    env.kubelet.pause();
+    let clock = FakeClock::default();
+    env.cluster
+        .start_controllers_with_clock(&["deployment", "replicaset"], Arc::new(clock.clone()));
+    let mut d = web("web", 2, "busybox:never-ready");
+    if let Some(spec) = d.spec.as_mut() {
+        spec.progress_deadline_seconds = Some(30);
+    }
+    env.create(&d);
+    let waiting = kubectl.run(["rollout", "status", "deployment/web", "--watch=false"]);
+    assert!(
+        ok(&waiting).starts_with("Waiting for deployment "),
+        "{waiting:?}"
+    );
+    env.cluster.wait_for("2 updated replicas", || {
+        let api = env.deployments.clone();
+        async move {
+            let status = api.get("web").await.ok()?.status?;
+            (status.updated_replicas == Some(2)).then_some(())
+        }
+    });
+    clock.advance(Duration::from_secs(31));
+    env.patch("web", json!({"metadata": {"annotations": {"poke": "1"}}}));
+    env.cluster.wait_for("ProgressDeadlineExceeded", || {
+        let api = env.deployments.clone();
+        async move {
+            let d = api.get("web").await.ok()?;
+            (condition_reason(&d, "Progressing").as_deref() == Some("ProgressDeadlineExceeded"))
+                .then_some(())
+        }
+    });
+    let failed = kubectl.run(["rollout", "status", "deployment/web", "--timeout=10s"]);
+    assert_eq!(failed.code, Some(1), "{failed:?}");
+    assert!(
+        failed
+            .stderr
+            .contains("error: deployment \"web\" exceeded its progress deadline"),
+        "{failed:?}"
+    );
 }

@@ -48,7 +48,7 @@ pub(crate) fn start() -> Env {
     env
 }
 
-fn start_without_controllers() -> Env {
+pub(crate) fn start_without_controllers() -> Env {
     let cluster = Cluster::start();
     let kubelet = FakeKubelet::start(&cluster, "default");
     Env {
@@ -158,6 +158,9 @@ fn step3_deployment_creates_a_hashed_replica_set_and_reports_available() {
         Some("MinimumReplicasAvailable")
     );
     assert_eq!(d.status.as_ref().and_then(|s| s.ready_replicas), Some(3));
+    // A sync that ran before the cache showed the new ReplicaSet must not take it for a hash
+    // collision.
+    assert_eq!(d.status.as_ref().and_then(|s| s.collision_count), None);
     let annotations = d.metadata.annotations.clone().unwrap_or_default();
     assert_eq!(
         annotations
