@@ -8,9 +8,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use labkit::{FakeClock, Kubectl, KubectlOutput};
-use serde_json::json;
 
-use super::live::{Env, condition_reason, start, start_without_controllers, web};
+use super::live::{Env, pass_the_deadline, start, start_without_controllers, web};
 
 fn kubectl(env: &Env, minor: u32) -> Result<(Kubectl, tempfile::TempDir), labkit::NotRun> {
     let kubectl = Kubectl::version(minor)?;
@@ -165,16 +164,7 @@ fn step3_kubectl_rollout_status_fails_after_the_progress_deadline() {
             (status.updated_replicas == Some(2)).then_some(())
         }
     });
-    clock.advance(Duration::from_secs(31));
-    env.patch("web", json!({"metadata": {"annotations": {"poke": "1"}}}));
-    env.cluster.wait_for("ProgressDeadlineExceeded", || {
-        let api = env.deployments.clone();
-        async move {
-            let d = api.get("web").await.ok()?;
-            (condition_reason(&d, "Progressing").as_deref() == Some("ProgressDeadlineExceeded"))
-                .then_some(())
-        }
-    });
+    pass_the_deadline(&env, &clock, "web", Duration::from_secs(30));
     let failed = kubectl.run(["rollout", "status", "deployment/web", "--timeout=10s"]);
     assert_eq!(failed.code, Some(1), "{failed:?}");
     assert!(

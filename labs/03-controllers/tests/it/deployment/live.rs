@@ -144,6 +144,34 @@ pub(crate) fn condition_reason(d: &Deployment, type_: &str) -> Option<String> {
         .clone()
 }
 
+/// Moves the fake clock past the progress deadline and pokes the Deployment (the controller's
+/// own re-check waits real time) until the controller reports `ProgressDeadlineExceeded`. A
+/// sync already under way when the clock moves can still see progress (its cached Deployment
+/// may lag its own last status write) and restart the deadline: then the clock moves again.
+pub(crate) fn pass_the_deadline(
+    env: &Env,
+    clock: &FakeClock,
+    name: &str,
+    deadline: Duration,
+) -> Deployment {
+    let mut pokes = 0;
+    env.cluster
+        .wait_for("Progressing ProgressDeadlineExceeded", || {
+            let d = env.get(name);
+            let exceeded =
+                condition_reason(&d, "Progressing").as_deref() == Some("ProgressDeadlineExceeded");
+            if !exceeded {
+                clock.advance(deadline + Duration::from_secs(1));
+                pokes += 1;
+                env.patch(
+                    name,
+                    json!({"metadata": {"annotations": {"poke": pokes.to_string()}}}),
+                );
+            }
+            async move { exceeded.then_some(d) }
+        })
+}
+
 fn annotation(rs: &ReplicaSet, key: &str) -> Option<String> {
     rs.metadata.annotations.as_ref()?.get(key).cloned()
 }
@@ -359,19 +387,7 @@ fn step3_progress_deadline_exceeded_on_a_fake_clock() {
         condition_reason(&d, "Progressing").as_deref(),
         Some("ProgressDeadlineExceeded")
     );
-    clock.advance(Duration::from_secs(31));
-    // Any event makes the controller look again (its own re-check waits real time).
-    env.patch("stuck", json!({"metadata": {"annotations": {"poke": "1"}}}));
-    let d = env
-        .cluster
-        .wait_for("Progressing ProgressDeadlineExceeded", || {
-            let api = env.deployments.clone();
-            async move {
-                let d = api.get("stuck").await.ok()?;
-                (condition_reason(&d, "Progressing").as_deref() == Some("ProgressDeadlineExceeded"))
-                    .then_some(d)
-            }
-        });
+    let d = pass_the_deadline(&env, &clock, "stuck", Duration::from_secs(30));
     let condition = d.status.and_then(|s| s.conditions).unwrap_or_default();
     let progressing = condition
         .iter()
