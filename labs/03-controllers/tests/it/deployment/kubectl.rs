@@ -174,3 +174,70 @@ fn step3_kubectl_rollout_status_fails_after_the_progress_deadline() {
         "{failed:?}"
     );
 }
+
+fn manifest(image: &str, cause: &str) -> String {
+    format!(
+        "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  annotations:
+    kubernetes.io/change-cause: {cause}
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {{app: web}}
+  template:
+    metadata:
+      labels: {{app: web}}
+    spec:
+      containers:
+      - name: web
+        image: {image}
+"
+    )
+}
+
+#[test]
+fn step3_kubectl_apply_rolls_out_and_history_shows_each_change_cause() {
+    let env = start();
+    let (kubectl, dir) = labkit::require!(kubectl(&env, 33));
+    let file = dir.path().join("web.yaml");
+    let status = ["rollout", "status", "deployment/web", "--timeout=60s"];
+    std::fs::write(&file, manifest("nginx:1.25", "first")).expect("write the manifest");
+    let file = file.to_str().expect("a UTF-8 path").to_owned();
+    assert_eq!(
+        ok(&kubectl.run(["apply", "-f", &file])),
+        "deployment.apps/web created\n"
+    );
+    assert!(ok(&kubectl.run(status)).ends_with("successfully rolled out\n"));
+    std::fs::write(&file, manifest("nginx:1.26", "second")).expect("write the manifest");
+    assert_eq!(
+        ok(&kubectl.run(["apply", "-f", &file])),
+        "deployment.apps/web configured\n"
+    );
+    assert!(ok(&kubectl.run(status)).ends_with("successfully rolled out\n"));
+    env.wait_complete("web");
+    assert_eq!(env.pod_images(), ["nginx:1.26", "nginx:1.26"]);
+
+    let history = kubectl.run(["rollout", "history", "deployment/web"]);
+    let rows: Vec<Vec<&str>> = ok(&history)
+        .lines()
+        .skip(2)
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| line.split_whitespace().collect())
+        .collect();
+    assert_eq!(
+        rows,
+        [vec!["1", "first"], vec!["2", "second"]],
+        "{history:?}"
+    );
+    // kubectl's own bookkeeping stays on the Deployment.
+    for rs in env.replica_sets().values() {
+        let annotations = rs.metadata.annotations.clone().unwrap_or_default();
+        assert!(
+            !annotations.contains_key("kubectl.kubernetes.io/last-applied-configuration"),
+            "{annotations:?}"
+        );
+    }
+}
