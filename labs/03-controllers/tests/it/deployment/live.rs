@@ -428,3 +428,52 @@ fn step3_deployment_adopts_a_matching_orphan_replica_set() {
         .expect("adopted");
     assert_eq!(Some(owner.uid), d.metadata.uid);
 }
+
+/// The `spec.replicas` of the ReplicaSets, oldest revision first.
+fn sizes_by_revision(env: &Env) -> Vec<(String, i32)> {
+    let mut sizes: Vec<(String, i32)> = env
+        .replica_sets()
+        .values()
+        .map(|rs| {
+            (
+                annotation(rs, "deployment.kubernetes.io/revision").unwrap_or_default(),
+                rs.spec.as_ref().and_then(|s| s.replicas).unwrap_or(0),
+            )
+        })
+        .collect();
+    sizes.sort();
+    sizes
+}
+
+#[test]
+fn step3_scaling_mid_rollout_grows_old_and_new_in_proportion() {
+    let env = start();
+    let mut d = web("web", 10, "nginx:1.25");
+    if let Some(spec) = d.spec.as_mut() {
+        spec.strategy =
+            serde_json::from_value(json!({"rollingUpdate": {"maxSurge": 3, "maxUnavailable": 2}}))
+                .ok();
+    }
+    env.create(&d);
+    env.wait_complete("web");
+    // New pods never become ready: the rollout stops at 8 old + 5 new (13 = 10 + surge 3,
+    // 8 available = 10 - 2).
+    env.kubelet.pause();
+    env.patch("web", json!({"spec": {"template": {"spec": {"containers": [{"name": "web", "image": "nginx:1.26"}]}}}}));
+    env.cluster.wait_for("8 old and 5 new", || {
+        let sizes = sizes_by_revision(&env);
+        async move { (sizes == [("1".to_owned(), 8), ("2".to_owned(), 5)]).then_some(()) }
+    });
+    // 15 replicas: 18 allowed, 5 more, shared 8 * 18/13 = 11 and 5 * 18/13 = 7.
+    env.patch("web", json!({"spec": {"replicas": 15}}));
+    env.cluster.wait_for("11 old and 7 new", || {
+        let sizes = sizes_by_revision(&env);
+        async move { (sizes == [("1".to_owned(), 11), ("2".to_owned(), 7)]).then_some(()) }
+    });
+    env.kubelet.resume();
+    env.wait_complete("web");
+    assert_eq!(
+        sizes_by_revision(&env),
+        [("1".to_owned(), 0), ("2".to_owned(), 15)]
+    );
+}
