@@ -89,7 +89,12 @@ impl DeploymentController {
         }
         let rss = self.claim(&d).await?;
         if d.metadata.deletion_timestamp.is_some() {
-            return self.sync_scale(&mut d, &rss, false).await;
+            // Being deleted: report, change nothing (upstream `syncStatusOnly`).
+            let (new, old) = self.replica_sets_and_revision(&mut d, &rss, false).await?;
+            let mut all = old;
+            all.extend(new.clone());
+            let status = calculate_status(&d, &all, new.as_ref(), self.clock.wall());
+            return self.write_status(&mut d, status).await;
         }
         if let Some(condition) = paused_condition(&d, self.clock.wall()) {
             let mut status = d.status.clone().unwrap_or_default();
