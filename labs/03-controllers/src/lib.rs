@@ -12,6 +12,9 @@
 //!    retries with per-key back-off.
 //! 2. **The ReplicaSet controller**: too few pods, create (in slow-start batches); too many,
 //!    delete (the least useful first); adopt and release by selector; status; expectations.
+//! 3. **The Deployment controller**: one ReplicaSet per pod template (`pod-template-hash`),
+//!    RollingUpdate within `maxSurge`/`maxUnavailable` and Recreate, proportional scaling,
+//!    revisions and history, pause, and the `Progressing`/`Available` conditions.
 //! 5. **Service plumbing and cleanup**: Endpoints and EndpointSlices behind each Service, the
 //!    garbage collector (background, foreground, orphan), the namespace and ServiceAccount
 //!    controllers, node IPAM (`spec.podCIDR`), and Events for what they do.
@@ -28,6 +31,9 @@
 //! - [`expectations`]: step 2. Creations and deletions a controller waits to see.
 //! - [`replicaset`]: step 2. The pure decisions ([`replicaset::decide`],
 //!   [`replicaset::ranking`], [`replicaset::status`]) and the loop around them.
+//! - [`deployment`]: step 3. The pure decisions ([`deployment::hash`],
+//!   [`deployment::rolling`], [`deployment::recreate`], [`deployment::scale`],
+//!   [`deployment::status`], [`deployment::history`], [`deployment::claim`]) and the loop.
 //! - [`events`]: step 5. [`events::EventRecorder`], Events with aggregation, for every
 //!   controller.
 //! - [`dynamic`]: step 5. Discovery and metadata informers over any resource.

@@ -27,7 +27,7 @@ fn fnv32a(bytes: &[u8], mut hash: u32) -> u32 {
 // ANCHOR: compute_hash
 /// The `pod-template-hash` of a template (upstream `ComputeHash`): FNV-1a (32 bits) of the
 /// template, then of `collision_count` as 8 little-endian bytes when set; the number's decimal
-/// digits, each mapped to a letter of [`SAFE_ALPHABET`].
+/// digits, each mapped to a letter of `bcdfghjklmnpqrstvwxz2456789`.
 ///
 /// Upstream hashes Go's debug print of the struct; we hash its JSON, so the values differ
 /// from a real cluster's but have the same properties: equal templates, equal hashes, and a

@@ -24,6 +24,7 @@ pub mod rolling;
 pub mod scale;
 pub mod status;
 mod sync;
+mod writes;
 
 use std::sync::Arc;
 

@@ -10,27 +10,23 @@
 
 use std::sync::Arc;
 
-use k8s_openapi::api::apps::v1::{Deployment, DeploymentStatus, ReplicaSet};
+use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use k8s_openapi::api::core::v1::Pod;
 use kube::Api;
-use kube::api::{DeleteParams, Patch, PatchParams, PostParams};
+use kube::api::{Patch, PatchParams, PostParams};
 use serde_json::json;
 
 use super::DeploymentController;
 use super::claim::claim_replica_sets;
 use super::hash::{controller_ref, equal_ignore_hash, find_new_replica_set, find_old_replica_sets};
-use super::history::{history_to_delete, max_revision, set_new_replica_set_annotations};
+use super::history::{max_revision, set_new_replica_set_annotations};
 use super::recreate::{old_pods_running, scale_down_old};
-use super::replicas::{
-    REVISION, deployment_replicas, max_surge, replicas_annotations_need_update, rs_replicas,
-    set_replicas_annotations, strategy_type,
-};
+use super::replicas::{REVISION, deployment_replicas, rs_replicas, strategy_type};
 use super::rolling::{Scale, new_rs_new_replicas, plan};
 use super::scale::{is_scaling_event, scale};
 use super::status::{
     FAILED_RS_CREATE, FOUND_NEW_RS, NEW_RS_CREATED, PROGRESSING, calculate_status, get_condition,
-    is_complete, new_condition, paused_condition, progress_deadline, recheck_after, rollout_status,
-    set_condition,
+    is_complete, new_condition, paused_condition, progress_deadline, set_condition,
 };
 use crate::pods::{SelectorError, controller_of};
 
@@ -54,22 +50,22 @@ pub(crate) enum SyncError {
     Collision(String),
 }
 
-fn api_error(what: impl Into<String>) -> impl FnOnce(kube::Error) -> SyncError {
+pub(super) fn api_error(what: impl Into<String>) -> impl FnOnce(kube::Error) -> SyncError {
     let what = what.into();
     move |source| SyncError::Api { what, source }
 }
 
-fn has_code(error: &kube::Error, code: u16) -> bool {
+pub(super) fn has_code(error: &kube::Error, code: u16) -> bool {
     matches!(error, kube::Error::Api(status) if status.code == code)
 }
 
 impl DeploymentController {
-    fn rs_api(&self, deployment: &Deployment) -> Api<ReplicaSet> {
+    pub(super) fn rs_api(&self, deployment: &Deployment) -> Api<ReplicaSet> {
         let namespace = deployment.metadata.namespace.as_deref().unwrap_or_default();
         Api::namespaced(self.client.clone(), namespace)
     }
 
-    fn d_api(&self, deployment: &Deployment) -> Api<Deployment> {
+    pub(super) fn d_api(&self, deployment: &Deployment) -> Api<Deployment> {
         let namespace = deployment.metadata.namespace.as_deref().unwrap_or_default();
         Api::namespaced(self.client.clone(), namespace)
     }
@@ -93,7 +89,12 @@ impl DeploymentController {
         }
         let rss = self.claim(&d).await?;
         if d.metadata.deletion_timestamp.is_some() {
-            return self.sync_scale(&mut d, &rss, false).await;
+            // Being deleted: report, change nothing (upstream `syncStatusOnly`).
+            let (new, old) = self.replica_sets_and_revision(&mut d, &rss, false).await?;
+            let mut all = old;
+            all.extend(new.clone());
+            let status = calculate_status(&d, &all, new.as_ref(), self.clock.wall());
+            return self.write_status(&mut d, status).await;
         }
         if let Some(condition) = paused_condition(&d, self.clock.wall()) {
             let mut status = d.status.clone().unwrap_or_default();
@@ -220,20 +221,25 @@ impl DeploymentController {
         let (created, existed) = match self.rs_api(d).create(&PostParams::default(), &rs).await {
             Ok(created) => (created, false),
             Err(error) if has_code(&error, 409) => {
-                let namespace = d.metadata.namespace.as_deref().unwrap_or_default();
-                let found = self.replicasets.get(&format!("{namespace}/{name}"));
-                let ours = found.as_ref().filter(|found| {
-                    controller_of(&found.metadata).map(|o| &o.uid) == d.metadata.uid.as_ref()
-                        && found
-                            .spec
-                            .as_ref()
-                            .and_then(|s| s.template.as_ref())
-                            .is_some_and(|t| {
-                                equal_ignore_hash(t, &super::hash::deployment_template(d))
-                            })
-                });
+                // Most often our own ReplicaSet, created by an earlier sync and not in the
+                // cache yet: ask the apiserver, not the cache, or a lagging cache would look
+                // like a hash collision.
+                let found = self
+                    .rs_api(d)
+                    .get(&name)
+                    .await
+                    .map_err(api_error(format!("reading ReplicaSet {name}")))?;
+                let template = super::hash::deployment_template(d);
+                let ours = (controller_of(&found.metadata).map(|o| &o.uid)
+                    == d.metadata.uid.as_ref()
+                    && found
+                        .spec
+                        .as_ref()
+                        .and_then(|s| s.template.as_ref())
+                        .is_some_and(|t| equal_ignore_hash(t, &template)))
+                .then_some(found);
                 match ours {
-                    Some(found) => ((**found).clone(), true),
+                    Some(found) => (found, true),
                     None => {
                         // Another template hashes to the same name: hash again, differently.
                         let mut status = d.status.clone().unwrap_or_default();
@@ -343,147 +349,5 @@ impl DeploymentController {
         all.extend(new.clone());
         let status = calculate_status(d, &all, new.as_ref(), self.clock.wall());
         self.write_status(d, status).await
-    }
-
-    /// Writes the rollout status; when nothing changed, looks again when the progress
-    /// deadline could have passed (upstream `syncRolloutStatus`, `requeueStuckDeployment`).
-    async fn sync_rollout_status(
-        &self,
-        d: &mut Deployment,
-        old: &[ReplicaSet],
-        new: Option<&ReplicaSet>,
-    ) -> Result<(), SyncError> {
-        let mut all = old.to_vec();
-        all.extend(new.cloned());
-        let now = self.clock.wall();
-        let status = rollout_status(d, &all, new, now);
-        if d.status.as_ref() == Some(&status) {
-            if let Some(after) = recheck_after(d, &status, now) {
-                self.queue.add_after(&crate::informer::object_key(d), after);
-            }
-            return Ok(());
-        }
-        self.write_status(d, status).await
-    }
-
-    /// Carries out `scales` (upstream `scaleReplicaSet`): each ReplicaSet's new size, with its
-    /// `desired-replicas` / `max-replicas` annotations set to the Deployment's current ones.
-    async fn apply(
-        &self,
-        d: &Deployment,
-        old: &[ReplicaSet],
-        new: Option<&ReplicaSet>,
-        scales: &[Scale],
-    ) -> Result<(), SyncError> {
-        let desired = deployment_replicas(d);
-        let max = desired + max_surge(d);
-        for scale in scales {
-            let Some(rs) = old
-                .iter()
-                .chain(new)
-                .find(|rs| rs.metadata.name.as_ref() == Some(&scale.name))
-            else {
-                continue;
-            };
-            if rs_replicas(rs) == scale.replicas
-                && !replicas_annotations_need_update(rs, desired, max)
-            {
-                continue;
-            }
-            let mut updated = rs.clone();
-            set_replicas_annotations(&mut updated, desired, max);
-            tracing::info!(rs = %scale.name, from = rs_replicas(rs), to = scale.replicas, "scaling replica set");
-            let patch = json!({"metadata": {"annotations": updated.metadata.annotations},
-                               "spec": {"replicas": scale.replicas}});
-            self.patch_rs(d, rs, patch).await?;
-        }
-        Ok(())
-    }
-
-    async fn patch_rs(
-        &self,
-        d: &Deployment,
-        rs: &ReplicaSet,
-        patch: serde_json::Value,
-    ) -> Result<ReplicaSet, SyncError> {
-        let name = rs.metadata.name.clone().unwrap_or_default();
-        self.rs_api(d)
-            .patch(&name, &PatchParams::default(), &Patch::Merge(patch))
-            .await
-            .map_err(api_error(format!("updating ReplicaSet {name}")))
-    }
-
-    /// Deletes the old ReplicaSets beyond `revisionHistoryLimit`.
-    async fn clean_history(&self, d: &Deployment, old: &[ReplicaSet]) -> Result<(), SyncError> {
-        for name in history_to_delete(d, old) {
-            match self.rs_api(d).delete(&name, &DeleteParams::default()).await {
-                Ok(_) => {}
-                Err(error) if has_code(&error, 404) => {}
-                Err(error) => return Err(api_error(format!("deleting ReplicaSet {name}"))(error)),
-            }
-        }
-        Ok(())
-    }
-
-    /// Sets the Deployment's revision annotation (upstream `SetDeploymentRevision`).
-    async fn set_deployment_revision(
-        &self,
-        d: &mut Deployment,
-        revision: &str,
-    ) -> Result<(), SyncError> {
-        let current = d
-            .metadata
-            .annotations
-            .as_ref()
-            .and_then(|a| a.get(REVISION));
-        if current.map(String::as_str) == Some(revision) {
-            return Ok(());
-        }
-        let name = d.metadata.name.clone().unwrap_or_default();
-        let patch = json!({"metadata": {"annotations": {REVISION: revision}}});
-        match self
-            .d_api(d)
-            .patch(&name, &PatchParams::default(), &Patch::Merge(patch))
-            .await
-        {
-            Ok(_) => {}
-            Err(error) if has_code(&error, 404) => return Ok(()),
-            Err(error) => return Err(api_error(format!("updating the revision of {name}"))(error)),
-        }
-        d.metadata
-            .annotations
-            .get_or_insert_default()
-            .insert(REVISION.to_owned(), revision.to_owned());
-        Ok(())
-    }
-
-    /// Writes `status` through `/status` (and keeps it in `d`, as upstream's later steps read
-    /// it), unless it is what the Deployment already says.
-    async fn write_status(
-        &self,
-        d: &mut Deployment,
-        status: DeploymentStatus,
-    ) -> Result<(), SyncError> {
-        if d.status.as_ref() == Some(&status) {
-            return Ok(());
-        }
-        let namespace = d.metadata.namespace.clone().unwrap_or_default();
-        let name = d.metadata.name.clone().unwrap_or_default();
-        let patch = Patch::Merge(json!({ "status": status }));
-        match self
-            .d_api(d)
-            .patch_status(&name, &PatchParams::default(), &patch)
-            .await
-        {
-            Ok(_) => {}
-            Err(error) if has_code(&error, 404) => {}
-            Err(error) => {
-                return Err(api_error(format!(
-                    "updating the status of {namespace}/{name}"
-                ))(error));
-            }
-        }
-        d.status = Some(status);
-        Ok(())
     }
 }

@@ -4,9 +4,12 @@
 //! `resume`, against lab-02 with the controllers and the fake kubelet. Where that kubectl is
 //! not installed the test says "not run".
 
-use labkit::{Kubectl, KubectlOutput};
+use std::sync::Arc;
+use std::time::Duration;
 
-use super::live::{Env, start};
+use labkit::{FakeClock, Kubectl, KubectlOutput};
+
+use super::live::{Env, pass_the_deadline, start, start_without_controllers, web};
 
 fn kubectl(env: &Env, minor: u32) -> Result<(Kubectl, tempfile::TempDir), labkit::NotRun> {
     let kubectl = Kubectl::version(minor)?;
@@ -134,4 +137,107 @@ fn step3_kubectl_1_33_rollout_status_history_undo_scale_pause_resume() {
 #[test]
 fn step3_kubectl_1_27_rollout_status_history_undo_scale_pause_resume() {
     rollout_life_cycle(27);
+}
+
+#[test]
+fn step3_kubectl_rollout_status_fails_after_the_progress_deadline() {
+    let env = start_without_controllers();
+    let (kubectl, _dir) = labkit::require!(kubectl(&env, 33));
+    env.kubelet.pause();
+    let clock = FakeClock::default();
+    env.cluster
+        .start_controllers_with_clock(&["deployment", "replicaset"], Arc::new(clock.clone()));
+    let mut d = web("web", 2, "busybox:never-ready");
+    if let Some(spec) = d.spec.as_mut() {
+        spec.progress_deadline_seconds = Some(30);
+    }
+    env.create(&d);
+    let waiting = kubectl.run(["rollout", "status", "deployment/web", "--watch=false"]);
+    assert!(
+        ok(&waiting).starts_with("Waiting for deployment "),
+        "{waiting:?}"
+    );
+    env.cluster.wait_for("2 updated replicas", || {
+        let api = env.deployments.clone();
+        async move {
+            let status = api.get("web").await.ok()?.status?;
+            (status.updated_replicas == Some(2)).then_some(())
+        }
+    });
+    pass_the_deadline(&env, &clock, "web", Duration::from_secs(30));
+    let failed = kubectl.run(["rollout", "status", "deployment/web", "--timeout=10s"]);
+    assert_eq!(failed.code, Some(1), "{failed:?}");
+    assert!(
+        failed
+            .stderr
+            .contains("error: deployment \"web\" exceeded its progress deadline"),
+        "{failed:?}"
+    );
+}
+
+fn manifest(image: &str, cause: &str) -> String {
+    format!(
+        "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  annotations:
+    kubernetes.io/change-cause: {cause}
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {{app: web}}
+  template:
+    metadata:
+      labels: {{app: web}}
+    spec:
+      containers:
+      - name: web
+        image: {image}
+"
+    )
+}
+
+#[test]
+fn step3_kubectl_apply_rolls_out_and_history_shows_each_change_cause() {
+    let env = start();
+    let (kubectl, dir) = labkit::require!(kubectl(&env, 33));
+    let file = dir.path().join("web.yaml");
+    let status = ["rollout", "status", "deployment/web", "--timeout=60s"];
+    std::fs::write(&file, manifest("nginx:1.25", "first")).expect("write the manifest");
+    let file = file.to_str().expect("a UTF-8 path").to_owned();
+    assert_eq!(
+        ok(&kubectl.run(["apply", "-f", &file])),
+        "deployment.apps/web created\n"
+    );
+    assert!(ok(&kubectl.run(status)).ends_with("successfully rolled out\n"));
+    std::fs::write(&file, manifest("nginx:1.26", "second")).expect("write the manifest");
+    assert_eq!(
+        ok(&kubectl.run(["apply", "-f", &file])),
+        "deployment.apps/web configured\n"
+    );
+    assert!(ok(&kubectl.run(status)).ends_with("successfully rolled out\n"));
+    env.wait_complete("web");
+    assert_eq!(env.pod_images(), ["nginx:1.26", "nginx:1.26"]);
+
+    let history = kubectl.run(["rollout", "history", "deployment/web"]);
+    let rows: Vec<Vec<&str>> = ok(&history)
+        .lines()
+        .skip(2)
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| line.split_whitespace().collect())
+        .collect();
+    assert_eq!(
+        rows,
+        [vec!["1", "first"], vec!["2", "second"]],
+        "{history:?}"
+    );
+    // kubectl's own bookkeeping stays on the Deployment.
+    for rs in env.replica_sets().values() {
+        let annotations = rs.metadata.annotations.clone().unwrap_or_default();
+        assert!(
+            !annotations.contains_key("kubectl.kubernetes.io/last-applied-configuration"),
+            "{annotations:?}"
+        );
+    }
 }

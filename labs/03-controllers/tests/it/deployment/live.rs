@@ -48,7 +48,7 @@ pub(crate) fn start() -> Env {
     env
 }
 
-fn start_without_controllers() -> Env {
+pub(crate) fn start_without_controllers() -> Env {
     let cluster = Cluster::start();
     let kubelet = FakeKubelet::start(&cluster, "default");
     Env {
@@ -144,6 +144,34 @@ pub(crate) fn condition_reason(d: &Deployment, type_: &str) -> Option<String> {
         .clone()
 }
 
+/// Moves the fake clock past the progress deadline and pokes the Deployment (the controller's
+/// own re-check waits real time) until the controller reports `ProgressDeadlineExceeded`. A
+/// sync already under way when the clock moves can still see progress (its cached Deployment
+/// may lag its own last status write) and restart the deadline: then the clock moves again.
+pub(crate) fn pass_the_deadline(
+    env: &Env,
+    clock: &FakeClock,
+    name: &str,
+    deadline: Duration,
+) -> Deployment {
+    let mut pokes = 0;
+    env.cluster
+        .wait_for("Progressing ProgressDeadlineExceeded", || {
+            let d = env.get(name);
+            let exceeded =
+                condition_reason(&d, "Progressing").as_deref() == Some("ProgressDeadlineExceeded");
+            if !exceeded {
+                clock.advance(deadline + Duration::from_secs(1));
+                pokes += 1;
+                env.patch(
+                    name,
+                    json!({"metadata": {"annotations": {"poke": pokes.to_string()}}}),
+                );
+            }
+            async move { exceeded.then_some(d) }
+        })
+}
+
 fn annotation(rs: &ReplicaSet, key: &str) -> Option<String> {
     rs.metadata.annotations.as_ref()?.get(key).cloned()
 }
@@ -158,6 +186,9 @@ fn step3_deployment_creates_a_hashed_replica_set_and_reports_available() {
         Some("MinimumReplicasAvailable")
     );
     assert_eq!(d.status.as_ref().and_then(|s| s.ready_replicas), Some(3));
+    // A sync that ran before the cache showed the new ReplicaSet must not take it for a hash
+    // collision.
+    assert_eq!(d.status.as_ref().and_then(|s| s.collision_count), None);
     let annotations = d.metadata.annotations.clone().unwrap_or_default();
     assert_eq!(
         annotations
@@ -356,19 +387,7 @@ fn step3_progress_deadline_exceeded_on_a_fake_clock() {
         condition_reason(&d, "Progressing").as_deref(),
         Some("ProgressDeadlineExceeded")
     );
-    clock.advance(Duration::from_secs(31));
-    // Any event makes the controller look again (its own re-check waits real time).
-    env.patch("stuck", json!({"metadata": {"annotations": {"poke": "1"}}}));
-    let d = env
-        .cluster
-        .wait_for("Progressing ProgressDeadlineExceeded", || {
-            let api = env.deployments.clone();
-            async move {
-                let d = api.get("stuck").await.ok()?;
-                (condition_reason(&d, "Progressing").as_deref() == Some("ProgressDeadlineExceeded"))
-                    .then_some(d)
-            }
-        });
+    let d = pass_the_deadline(&env, &clock, "stuck", Duration::from_secs(30));
     let condition = d.status.and_then(|s| s.conditions).unwrap_or_default();
     let progressing = condition
         .iter()
@@ -408,4 +427,53 @@ fn step3_deployment_adopts_a_matching_orphan_replica_set() {
         .cloned()
         .expect("adopted");
     assert_eq!(Some(owner.uid), d.metadata.uid);
+}
+
+/// The `spec.replicas` of the ReplicaSets, oldest revision first.
+fn sizes_by_revision(env: &Env) -> Vec<(String, i32)> {
+    let mut sizes: Vec<(String, i32)> = env
+        .replica_sets()
+        .values()
+        .map(|rs| {
+            (
+                annotation(rs, "deployment.kubernetes.io/revision").unwrap_or_default(),
+                rs.spec.as_ref().and_then(|s| s.replicas).unwrap_or(0),
+            )
+        })
+        .collect();
+    sizes.sort();
+    sizes
+}
+
+#[test]
+fn step3_scaling_mid_rollout_grows_old_and_new_in_proportion() {
+    let env = start();
+    let mut d = web("web", 10, "nginx:1.25");
+    if let Some(spec) = d.spec.as_mut() {
+        spec.strategy =
+            serde_json::from_value(json!({"rollingUpdate": {"maxSurge": 3, "maxUnavailable": 2}}))
+                .ok();
+    }
+    env.create(&d);
+    env.wait_complete("web");
+    // New pods never become ready: the rollout stops at 8 old + 5 new (13 = 10 + surge 3,
+    // 8 available = 10 - 2).
+    env.kubelet.pause();
+    env.patch("web", json!({"spec": {"template": {"spec": {"containers": [{"name": "web", "image": "nginx:1.26"}]}}}}));
+    env.cluster.wait_for("8 old and 5 new", || {
+        let sizes = sizes_by_revision(&env);
+        async move { (sizes == [("1".to_owned(), 8), ("2".to_owned(), 5)]).then_some(()) }
+    });
+    // 15 replicas: 18 allowed, 5 more, shared 8 * 18/13 = 11 and 5 * 18/13 = 7.
+    env.patch("web", json!({"spec": {"replicas": 15}}));
+    env.cluster.wait_for("11 old and 7 new", || {
+        let sizes = sizes_by_revision(&env);
+        async move { (sizes == [("1".to_owned(), 11), ("2".to_owned(), 7)]).then_some(()) }
+    });
+    env.kubelet.resume();
+    env.wait_complete("web");
+    assert_eq!(
+        sizes_by_revision(&env),
+        [("1".to_owned(), 0), ("2".to_owned(), 15)]
+    );
 }

@@ -10,26 +10,29 @@ use lab_03::deployment::rolling::{new_rs_new_replicas, plan};
 use serde_json::json;
 
 pub(crate) fn deployment(replicas: i32, strategy: serde_json::Value) -> Deployment {
-    serde_json::from_value(json!({
+    let mut value = json!({
         "metadata": {"name": "web", "namespace": "default", "uid": "d-uid", "generation": 2},
         "spec": {
             "replicas": replicas,
             "selector": {"matchLabels": {"app": "web"}},
-            "strategy": strategy,
             "template": {
                 "metadata": {"labels": {"app": "web"}},
                 "spec": {"containers": [{"name": "nginx", "image": "nginx:1.26"}]}
             }
         }
-    }))
-    .expect("a Deployment")
+    });
+    value["spec"]["strategy"] = strategy;
+    serde_json::from_value(value).expect("a Deployment")
 }
 
 pub(crate) fn rolling(
     surge: serde_json::Value,
     unavailable: serde_json::Value,
 ) -> serde_json::Value {
-    json!({"type": "RollingUpdate", "rollingUpdate": {"maxSurge": surge, "maxUnavailable": unavailable}})
+    let mut strategy = json!({"type": "RollingUpdate", "rollingUpdate": {}});
+    strategy["rollingUpdate"]["maxSurge"] = surge;
+    strategy["rollingUpdate"]["maxUnavailable"] = unavailable;
+    strategy
 }
 
 /// A ReplicaSet of the old template, created at `created` seconds, with `replicas` pods all
