@@ -12,6 +12,10 @@
 //!    retries with per-key back-off.
 //! 2. **The ReplicaSet controller**: too few pods, create (in slow-start batches); too many,
 //!    delete (the least useful first); adopt and release by selector; status; expectations.
+//! 7. **The kubelet's loop**: pods bound to my node to a pod-level runtime and their status
+//!    back; node registration, Lease and node status heartbeats; static pods and mirror pods.
+//! 8. **Hollow nodes**: the kubelet loop over a runtime with state only, N nodes in one process
+//!    for tests and benchmarks (`hollow-nodes`).
 //!
 //! # Layout
 //!
@@ -26,6 +30,12 @@
 //! - [`replicaset`]: step 2. The pure decisions ([`replicaset::decide`],
 //!   [`replicaset::ranking`], [`replicaset::status`]) and the loop around them.
 //! - [`manager`]: the controller-manager: a kubeconfig, the chosen controllers, `run`.
+//! - [`kubelet`]: step 7. [`kubelet::run`] and [`kubelet::Kubelet`], the pure per-pod
+//!   [`kubelet::decide`], the Node ([`kubelet::node`]), the Lease ([`kubelet::heartbeat`]),
+//!   [`kubelet::static_pods`], and the runtime trait [`kubelet::PodRuntime`] (lab 01 plugs in
+//!   there in the final cluster).
+//! - [`hollow`]: step 8. [`hollow::HollowRuntime`], its command [`hollow::patterns`], and
+//!   [`hollow::start`] (N nodes in-process, a [`hollow::HollowNodes`] handle).
 //!
 //! Start with `queue/mod.rs`, then `informer/mod.rs`.
 

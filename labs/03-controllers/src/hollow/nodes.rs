@@ -196,6 +196,14 @@ impl HollowNodes {
         self.kubelets.get(name)
     }
 
+    /// How many nodes have registered so far (a benchmark waits for all of them).
+    pub fn registered(&self) -> usize {
+        self.kubelets
+            .values()
+            .filter(|kubelet| kubelet.is_registered())
+            .count()
+    }
+
     /// Kills node `name` as a crashed machine dies: its heartbeats and pod syncs stop, its
     /// pods stay where they are in the API. Returns whether there was such a node.
     pub fn kill(&self, name: &str) -> bool {

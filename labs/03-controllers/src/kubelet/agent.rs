@@ -76,6 +76,11 @@ impl Kubelet {
         &self.config.node_name
     }
 
+    /// Whether the Node is registered (its UID is known).
+    pub fn is_registered(&self) -> bool {
+        lock(&self.node_uid).is_some()
+    }
+
     /// How many pods this kubelet has handed to its runtime and not yet forgotten.
     pub fn running_pods(&self) -> usize {
         lock(&self.records).len()
