@@ -18,6 +18,10 @@
 //! 5. **Service plumbing and cleanup**: Endpoints and EndpointSlices behind each Service, the
 //!    garbage collector (background, foreground, orphan), the namespace and ServiceAccount
 //!    controllers, node IPAM (`spec.podCIDR`), and Events for what they do.
+//! 7. **The kubelet's loop**: pods bound to my node to a pod-level runtime and their status
+//!    back; node registration, Lease and node status heartbeats; static pods and mirror pods.
+//! 8. **Hollow nodes**: the kubelet loop over a runtime with state only, N nodes in one process
+//!    for tests and benchmarks (`hollow-nodes`).
 //!
 //! # Layout
 //!
@@ -44,6 +48,12 @@
 //! - [`nodeipam`]: step 5. [`nodeipam::cidr::CidrSet`] and the loop that writes `podCIDR`.
 //! - `runner` (private): the informers-workers-shutdown shape step 5's controllers share.
 //! - [`manager`]: the controller-manager: a kubeconfig, the chosen controllers, `run`.
+//! - [`kubelet`]: step 7. [`kubelet::run`] and [`kubelet::Kubelet`], the pure per-pod
+//!   [`kubelet::decide`], the Node ([`kubelet::node`]), the Lease ([`kubelet::heartbeat`]),
+//!   [`kubelet::static_pods`], and the runtime trait [`kubelet::PodRuntime`] (lab 01 plugs in
+//!   there in the final cluster).
+//! - [`hollow`]: step 8. [`hollow::HollowRuntime`], its command [`hollow::patterns`], and
+//!   [`hollow::start`] (N nodes in-process, a [`hollow::HollowNodes`] handle).
 //!
 //! Start with `queue/mod.rs`, then `informer/mod.rs`.
 

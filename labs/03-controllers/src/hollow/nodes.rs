@@ -119,13 +119,13 @@ pub struct HollowNodes {
 /// pod whose changes go to the node named in `spec.nodeName`, and one [`Kubelet`] with its own
 /// [`HollowRuntime`] per node. Returns at once; the nodes register in the background.
 pub fn start(client: &Client, config: &HollowConfig) -> Result<HollowNodes, RuntimeError> {
+    // BEGIN SOLUTION step-8: one Kubelet (own HollowRuntime, pod network of its index) per node over the shared informer cache, in a map by name; one informer handler routing each change to the kubelet of the pod's spec.nodeName; spawn the informer and every kubelet's run, each node with its own stop signal
     if config.count > MAX_NODES {
         return Err(RuntimeError(format!(
             "at most {MAX_NODES} hollow nodes per process"
         )));
     }
     let mut informer = Informer::new(Api::<Pod>::all(client.clone()));
-    // BEGIN SOLUTION step-8: one Kubelet (own HollowRuntime, pod network of its index) per node over the shared informer cache, in a map by name; one informer handler routing each change to the kubelet of the pod's spec.nodeName; spawn the informer and every kubelet's run, each node with its own stop signal
     let mut kubelets = HashMap::new();
     let mut names = Vec::with_capacity(config.count);
     for index in 0..config.count {
@@ -194,6 +194,14 @@ impl HollowNodes {
     /// The kubelet of node `name`.
     pub fn kubelet(&self, name: &str) -> Option<&Arc<Kubelet>> {
         self.kubelets.get(name)
+    }
+
+    /// How many nodes have registered so far (a benchmark waits for all of them).
+    pub fn registered(&self) -> usize {
+        self.kubelets
+            .values()
+            .filter(|kubelet| kubelet.is_registered())
+            .count()
     }
 
     /// Kills node `name` as a crashed machine dies: its heartbeats and pod syncs stop, its

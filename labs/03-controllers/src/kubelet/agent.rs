@@ -24,6 +24,8 @@ use crate::queue::{RateLimiter, WorkQueue, run_workers};
 /// Retries of a failed registration: 800 ms doubling to 30 s (the apiserver may be starting).
 const FIRST_RETRY: Duration = Duration::from_millis(800);
 const MAX_RETRY: Duration = Duration::from_secs(30);
+/// The first retry of a failed Lease renewal (upstream's lease controller: 200 ms).
+const LEASE_FIRST_RETRY: Duration = Duration::from_millis(200);
 
 /// One node's kubelet: its settings, runtime, pod cache and what it runs. Shared (`Arc`) by
 /// its loops, the informer's handler and the runtime's reporters.
@@ -74,6 +76,11 @@ impl Kubelet {
     /// The node's name.
     pub fn node_name(&self) -> &str {
         &self.config.node_name
+    }
+
+    /// Whether the Node is registered (its UID is known).
+    pub fn is_registered(&self) -> bool {
+        lock(&self.node_uid).is_some()
     }
 
     /// How many pods this kubelet has handed to its runtime and not yet forgotten.
@@ -208,6 +215,7 @@ impl Kubelet {
         let clock = self.config.clock.clone();
         let mut lease: Option<Lease> = None;
         let mut next_lease = clock.now();
+        let mut lease_retry = LEASE_FIRST_RETRY;
         let mut next_status = reported_at + self.config.node_status_update_frequency;
         loop {
             let now = clock.now();
@@ -229,11 +237,16 @@ impl Kubelet {
             }
             if now >= next_lease {
                 match self.renew_lease(&mut lease).await {
-                    Ok(()) => next_lease = now + self.config.lease_renew_interval,
+                    Ok(()) => {
+                        next_lease = now + self.config.lease_renew_interval;
+                        lease_retry = LEASE_FIRST_RETRY;
+                    }
                     Err(error) => {
-                        tracing::warn!(node = %self.config.node_name, "cannot renew the node lease: {error}");
-                        next_lease =
-                            now + self.config.lease_renew_interval.min(Duration::from_secs(1));
+                        // Upstream retries quickly first (200 ms), then no faster than the
+                        // renew interval: a down apiserver is not hammered.
+                        tracing::warn!(node = %self.config.node_name, retry_in = ?lease_retry, "cannot renew the node lease: {error}");
+                        next_lease = now + lease_retry;
+                        lease_retry = (lease_retry * 2).min(self.config.lease_renew_interval);
                     }
                 }
             }

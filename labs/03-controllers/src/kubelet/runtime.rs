@@ -11,6 +11,16 @@
 //!           ── stop_pod(uid, grace) ──────>         ── reporter.finished(..) (once, at the end)
 //! ```
 //!
+//! Lab 01 fits like this (the final cluster's adapter, sketched):
+//!
+//! ```text
+//! start_pod(pod, reporter): plan the pod with lab 01; (stop, stopped) = mpsc::channel();
+//!     keep `stop` by UID; std::thread::spawn(move || {
+//!         let status = lab_01::pod::runner::run_pod(&plan, &options, &stopped, &mut on_log);
+//!         reporter.finished(status or a Failed status built from the error) })
+//! stop_pod(uid, grace):    stop.send(())   (run_pod then stops the containers with their grace)
+//! ```
+//!
 //! Statuses flow back through a [`StatusReporter`] the kubelet hands over with the pod: the
 //! runtime pushes a new `PodStatus` whenever something changed (started, ready, exited), and
 //! says once that the pod is *finished*: nothing of it runs any more, either because it

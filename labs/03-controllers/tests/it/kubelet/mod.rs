@@ -3,6 +3,7 @@
 
 mod decide;
 mod node;
+mod objects;
 mod pods;
 mod recording;
 mod static_pods;
