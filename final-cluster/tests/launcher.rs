@@ -85,6 +85,28 @@ fn up_serves_the_api_from_the_first_node_and_down_removes_everything() {
     }
     let pid = running[0].pid.expect("the API server runs");
 
+    // verify passes on the healthy cluster; with the scheduler stopped, it names it and the
+    // chapter to read.
+    let findings = host.run(|| launcher.verify()).unwrap();
+    assert!(findings.iter().all(|f| f.ok), "{findings:?}");
+    let scheduler = launcher
+        .status()
+        .into_iter()
+        .find(|line| line.component == "kube-scheduler")
+        .unwrap();
+    let pid_file = world.state.path().join("pids/k8smaster.kube-scheduler.pid");
+    assert!(scheduler.pid.is_some());
+    process::stop(&pid_file, process::STOP_GRACE).unwrap();
+    let findings = host.run(|| launcher.verify()).unwrap();
+    let failed: Vec<_> = findings.iter().filter(|f| !f.ok).collect();
+    assert_eq!(failed.len(), 1, "{findings:?}");
+    assert!(
+        failed[0]
+            .what
+            .starts_with("kube-scheduler on k8smaster is not running")
+    );
+    assert_eq!(failed[0].read, Some("book/src/lab-04-scheduler.md"));
+
     // A second `up` refuses: the state says a cluster is up.
     let again = host
         .run(|| launcher.up(&options(&["k8smaster"]), &mut |_| {}))

@@ -3,6 +3,7 @@
 //! ```text
 //! cluster up [--nodes 3] [--etcd-servers URL,...]   # nodes k8smaster, k8snode1, k8snode2
 //! cluster status
+//! cluster verify                                    # layer by layer; names what is broken
 //! cluster down                                      # also after a crash; safe to repeat
 //! ```
 //!
@@ -42,6 +43,8 @@ enum Command {
     },
     /// Show the nodes and what runs on them.
     Status,
+    /// Check the cluster layer by layer; a failure names the component and what to read.
+    Verify,
     /// Stop everything and remove the nodes.
     Down,
 }
@@ -117,6 +120,27 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 });
                 println!("{:<12} {:<26} {state}", line.node, line.component);
             }
+            Ok(())
+        }
+        Command::Verify => {
+            let findings = launcher.verify();
+            if findings.is_empty() {
+                println!("no cluster is up");
+                return Ok(());
+            }
+            for finding in &findings {
+                println!(
+                    "{:<5} {}",
+                    if finding.ok { "ok" } else { "FAIL" },
+                    finding.what
+                );
+                if let Some(chapter) = finding.read {
+                    println!("      read: {chapter}");
+                }
+            }
+            let failed = findings.iter().filter(|finding| !finding.ok).count();
+            anyhow::ensure!(failed == 0, "cluster verify: {failed} check(s) failed");
+            println!("cluster verify: all {} checks passed", findings.len());
             Ok(())
         }
         Command::Down => {

@@ -19,6 +19,7 @@
 
 pub mod process;
 mod ready;
+pub mod verify;
 
 use std::fs;
 use std::net::{SocketAddr, TcpStream};

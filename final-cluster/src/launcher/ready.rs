@@ -40,33 +40,41 @@ pub(super) fn wait_for_ready_nodes(
 
 /// The names of the Nodes whose Ready condition is True (`None`: the API did not answer).
 fn ready_nodes(api: SocketAddr) -> Option<BTreeSet<String>> {
+    let list = get_json(api, "/api/v1/nodes")?;
+    let ready = list["items"]
+        .as_array()?
+        .iter()
+        .filter(|node| node_ready(node))
+        .filter_map(|node| node["metadata"]["name"].as_str().map(str::to_owned))
+        .collect();
+    Some(ready)
+}
+
+/// Whether a Node (as JSON) has `Ready=True`.
+pub(super) fn node_ready(node: &serde_json::Value) -> bool {
+    node["status"]["conditions"]
+        .as_array()
+        .is_some_and(|conditions| {
+            conditions
+                .iter()
+                .any(|c| c["type"] == "Ready" && c["status"] == "True")
+        })
+}
+
+/// `GET path` from the API server, as JSON (`None`: no answer, or not JSON).
+pub(super) fn get_json(api: SocketAddr, path: &str) -> Option<serde_json::Value> {
     let mut stream = TcpStream::connect_timeout(&api, Duration::from_secs(2)).ok()?;
     stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
     write!(
         stream,
-        "GET /api/v1/nodes HTTP/1.0\r\nHost: {api}\r\nAccept: application/json\r\n\r\n"
+        "GET {path} HTTP/1.0\r\nHost: {api}\r\nAccept: application/json\r\n\r\n"
     )
     .ok()?;
     let mut answer = Vec::new();
     stream.read_to_end(&mut answer).ok()?;
     let answer = String::from_utf8_lossy(&answer);
     let (_, body) = answer.split_once("\r\n\r\n")?;
-    let list: serde_json::Value = serde_json::from_str(body).ok()?;
-    let ready = list["items"]
-        .as_array()?
-        .iter()
-        .filter(|node| {
-            node["status"]["conditions"]
-                .as_array()
-                .is_some_and(|conditions| {
-                    conditions
-                        .iter()
-                        .any(|c| c["type"] == "Ready" && c["status"] == "True")
-                })
-        })
-        .filter_map(|node| node["metadata"]["name"].as_str().map(str::to_owned))
-        .collect();
-    Some(ready)
+    serde_json::from_str(body).ok()
 }
 
 /// The label and taint kubeadm gives a control-plane node.
