@@ -15,7 +15,7 @@ use lab_05::netns::Netns;
 use labkit::{Kubectl, KubectlOutput, poll_until};
 
 mod common;
-use common::{World, options};
+use common::{Machine, World, options};
 
 /// How long the cluster gets to converge after each step (pods start in well under a second
 /// on an idle machine; CI machines are slower and busier).
@@ -129,6 +129,8 @@ fn seed_000_on_three_nodes_with_real_kubectl() {
     let world = World::new("e2e");
     let launcher = world.launcher();
     let host = world.host();
+    let bin_dir = options(&[]).bin_dir;
+    let before = Machine::now(&world.prefix, world.state.path(), &bin_dir);
     host.run(|| {
         launcher.up(
             &options(&["k8smaster", "k8snode1", "k8snode2"]),
@@ -224,4 +226,12 @@ fn seed_000_on_three_nodes_with_real_kubectl() {
     ctl.ok(&["rollout", "status", "deployment/http-app", "--timeout=120s"]);
     let back = running(&ctl, "app=http-app", 5);
     assert_eq!(ctl.ok(&["logs", &back[0].0]).trim(), "serving");
+
+    // `down` leaves the machine as it was: no namespace, link, mount, cgroup or process.
+    ctl.host
+        .run(|| launcher.down(&mut |_| {}))
+        .unwrap()
+        .expect("cluster down");
+    let after = Machine::now(&world.prefix, world.state.path(), &bin_dir);
+    assert_eq!(before, after);
 }

@@ -27,6 +27,9 @@ use lab_01::cgroups::CgroupRoot;
 use lab_01::image::{PullOptions, Store};
 use tracing_subscriber::EnvFilter;
 
+/// How long the kubelet waits for its pods to stop when it is stopped itself.
+const POD_STOP_WAIT: std::time::Duration = std::time::Duration::from_secs(8);
+
 /// The Kubernetes node agent (the course's, from labs 01, 03 and 05).
 #[derive(Debug, Parser)]
 #[command(name = "kubelet", version, about)]
@@ -164,7 +167,16 @@ async fn run(args: Args) -> anyhow::Result<()> {
         slot,
         until(stopped.clone()),
     ));
-    lab_03::kubelet::run(config, runtime, lab_02::server::shutdown_signal()).await;
+    lab_03::kubelet::run(config, runtime.clone(), lab_02::server::shutdown_signal()).await;
+    // Every pod was asked to stop; they run in this process's tree, so wait for them (the
+    // launcher gives a component 10 s before SIGKILL, and sweeps what is left).
+    let waiting = runtime.clone();
+    let stopped_all = tokio::task::spawn_blocking(move || waiting.wait_idle(POD_STOP_WAIT))
+        .await
+        .unwrap_or(false);
+    if !stopped_all {
+        tracing::warn!("pods still stopping after {POD_STOP_WAIT:?}; leaving them");
+    }
     let _ = stop.send(true);
     let _ = networking.await;
     serving.await??;

@@ -17,7 +17,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use k8s_openapi::api::core::v1 as corev1;
@@ -71,6 +71,8 @@ struct Entry {
 pub struct LabRuntime {
     node: Arc<NodeRuntime>,
     pods: Arc<Mutex<BTreeMap<String, Entry>>>,
+    /// Notified each time a pod finishes ([`LabRuntime::wait_idle`] waits on it).
+    finished: Arc<Condvar>,
 }
 
 impl LabRuntime {
@@ -79,6 +81,29 @@ impl LabRuntime {
         LabRuntime {
             node: Arc::new(node),
             pods: Arc::default(),
+            finished: Arc::default(),
+        }
+    }
+
+    /// Waits until every pod has stopped running, at most `timeout`; whether they all did.
+    /// The kubelet calls it on its way out, after asking every pod to stop: pods live in its
+    /// process tree, so leaving earlier would orphan them.
+    pub fn wait_idle(&self, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        let mut pods = self.lock();
+        loop {
+            if pods.values().all(|entry| entry.finished) {
+                return true;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return false;
+            }
+            pods = self
+                .finished
+                .wait_timeout(pods, left)
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .0;
         }
     }
 
@@ -120,6 +145,7 @@ impl PodRuntime for LabRuntime {
         );
         let node = self.node.clone();
         let pods = self.pods.clone();
+        let finished = self.finished.clone();
         let pod = pod.clone();
         std::thread::Builder::new()
             .name(format!("pod-{uid}"))
@@ -136,6 +162,7 @@ impl PodRuntime for LabRuntime {
                     pods.remove(&uid);
                     let _ = std::fs::remove_dir_all(&dir);
                 }
+                finished.notify_all();
             })
             .map_err(|error| RuntimeError(format!("cannot start the pod's thread: {error}")))?;
         Ok(())

@@ -281,9 +281,17 @@ impl Launcher {
             .unwrap_or_default();
         let log = self.log_file(name, &component);
         let pid_file = self.pid_file(name, &component);
-        process::start(&node.netns, name, binary, args, &log, &pid_file)
-            .map(drop)
-            .map_err(state_error(&pid_file))
+        process::start(
+            &node.netns,
+            name,
+            binary,
+            args,
+            &log,
+            &pid_file,
+            &self.state,
+        )
+        .map(drop)
+        .map_err(state_error(&pid_file))
     }
 
     /// What runs, per node and component.
@@ -317,19 +325,38 @@ impl Launcher {
     /// run twice, and after a crash (whatever is gone already is skipped).
     pub fn down(&self, progress: &mut dyn FnMut(&str)) -> Result<(), Error> {
         let pids = self.state.join("pids");
-        if let Ok(entries) = fs::read_dir(&pids) {
-            // Kubelets first: they stop their pods while the API server still hears them.
-            let mut files: Vec<_> = entries.flatten().collect();
-            files.sort_by_key(|entry| !entry.file_name().to_string_lossy().contains(".kubelet."));
-            for entry in files {
-                let path = entry.path();
-                if path.extension().is_some_and(|ext| ext == "pid") {
-                    let what = entry.file_name().to_string_lossy().into_owned();
-                    if process::stop(&path, process::STOP_GRACE).map_err(state_error(&path))? {
-                        progress(&format!("stopped {}", what.trim_end_matches(".pid")));
-                    }
-                }
+        // Every program `up` started, read before the pid files go: the sweep below needs them.
+        let files: Vec<PathBuf> = fs::read_dir(&pids)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|entry| entry.path())
+            .filter(|path| path.extension().is_some_and(|ext| ext == "pid"))
+            .collect();
+        let mut programs: Vec<PathBuf> = Vec::new();
+        for recorded in files.iter().filter_map(|path| process::read_pid_file(path)) {
+            if !programs.contains(&recorded.program) {
+                programs.push(recorded.program);
             }
+        }
+        // Kubelets first, all at once: they stop their pods while the API server still hears
+        // them. Then the control plane.
+        let (kubelets, control_plane): (Vec<PathBuf>, Vec<PathBuf>) = files
+            .into_iter()
+            .partition(|path| path.to_string_lossy().ends_with(".kubelet.pid"));
+        for group in [kubelets, control_plane] {
+            let stopped =
+                process::stop_all(&group, process::STOP_GRACE).map_err(state_error(&pids))?;
+            for path in stopped {
+                let name = path.file_stem().unwrap_or_default().to_string_lossy();
+                progress(&format!("stopped {name}"));
+            }
+        }
+        // What a kubelet could not stop in time (or left when it crashed): its pods' helpers
+        // and containers.
+        let swept = process::sweep(&programs, &self.state).map_err(state_error(&self.state))?;
+        if swept > 0 {
+            progress(&format!("killed {swept} leftover pod process(es)"));
         }
         for node in self.recorded_nodes() {
             self.network.down(&node)?;

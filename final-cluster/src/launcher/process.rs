@@ -17,6 +17,10 @@ use nix::sched::CloneFlags;
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
+/// The environment variable that ties a component, and every process it starts, to its
+/// cluster: its value is the cluster's state directory. Helpers inherit it; [`sweep`] reads it.
+pub const CLUSTER_ENV: &str = lab_01::helper::OWNER_ENV;
+
 /// How long a component gets to stop after SIGTERM before SIGKILL.
 pub const STOP_GRACE: Duration = Duration::from_secs(10);
 
@@ -31,7 +35,8 @@ pub struct Recorded {
 
 /// Starts `program args` inside `node` (its network namespace, a new UTS namespace named
 /// `hostname`, a new session so a Ctrl-C in the launcher's terminal does not reach it), with
-/// stdout and stderr appended to `log`, and records it in `pid_file`.
+/// stdout and stderr appended to `log`, marked as part of the cluster whose state is `cluster`
+/// ([`CLUSTER_ENV`]), and records it in `pid_file`.
 #[allow(unsafe_code)]
 pub fn start(
     node: &Netns,
@@ -40,6 +45,7 @@ pub fn start(
     args: &[String],
     log: &Path,
     pid_file: &Path,
+    cluster: &Path,
 ) -> io::Result<Recorded> {
     let out = File::options().create(true).append(true).open(log)?;
     let err = out.try_clone()?;
@@ -48,6 +54,7 @@ pub fn start(
     let mut command = Command::new(program);
     command
         .args(args)
+        .env(CLUSTER_ENV, cluster)
         .stdin(Stdio::null())
         .stdout(out)
         .stderr(err);
@@ -111,44 +118,51 @@ pub fn running(recorded: &Recorded) -> bool {
     })
 }
 
-/// Stops the process recorded in `pid_file`: SIGTERM, then SIGKILL after `grace`; removes the
-/// pid file. A process that is gone already (or a pid now used by another program) is left
-/// alone. Returns whether a process was stopped.
-pub fn stop(pid_file: &Path, grace: Duration) -> io::Result<bool> {
-    let Some(recorded) = read_pid_file(pid_file) else {
-        remove_if_present(pid_file)?;
-        return Ok(false);
-    };
-    let stopped = if running(&recorded) {
-        let pid = Pid::from_raw(recorded.pid);
-        signal(pid, Signal::SIGTERM)?;
-        let deadline = Instant::now() + grace;
-        while running(&recorded) && Instant::now() < deadline {
-            wait_a_little();
-        }
-        if running(&recorded) {
-            tracing::warn!(
-                pid = recorded.pid,
-                "did not stop after SIGTERM; sending SIGKILL"
-            );
-            signal(pid, Signal::SIGKILL)?;
-            let deadline = Instant::now() + grace;
-            while running(&recorded) {
-                if Instant::now() >= deadline {
-                    return Err(io::Error::other(format!(
-                        "process {} survived SIGKILL (stuck in the kernel?)",
-                        recorded.pid
-                    )));
-                }
-                wait_a_little();
+/// Stops the processes recorded in `pid_files`, all at once: SIGTERM to each, then SIGKILL to
+/// those still running after `grace`; removes the pid files. A process that is gone already
+/// (or a pid now used by another program) is left alone. Returns the pid files whose process
+/// was stopped.
+pub fn stop_all(pid_files: &[PathBuf], grace: Duration) -> io::Result<Vec<PathBuf>> {
+    let mut stopping = Vec::new();
+    for pid_file in pid_files {
+        match read_pid_file(pid_file).filter(running) {
+            Some(recorded) => {
+                signal(Pid::from_raw(recorded.pid), Signal::SIGTERM)?;
+                stopping.push((pid_file.clone(), recorded));
             }
+            None => remove_if_present(pid_file)?,
         }
-        true
-    } else {
-        false
-    };
-    remove_if_present(pid_file)?;
-    Ok(stopped)
+    }
+    let deadline = Instant::now() + grace;
+    while stopping.iter().any(|(_, recorded)| running(recorded)) && Instant::now() < deadline {
+        wait_a_little();
+    }
+    for (_, recorded) in stopping.iter().filter(|(_, recorded)| running(recorded)) {
+        tracing::warn!(
+            pid = recorded.pid,
+            "did not stop after SIGTERM; sending SIGKILL"
+        );
+        signal(Pid::from_raw(recorded.pid), Signal::SIGKILL)?;
+    }
+    let deadline = Instant::now() + grace;
+    while let Some((_, stuck)) = stopping.iter().find(|(_, recorded)| running(recorded)) {
+        if Instant::now() >= deadline {
+            return Err(io::Error::other(format!(
+                "process {} survived SIGKILL (stuck in the kernel?)",
+                stuck.pid
+            )));
+        }
+        wait_a_little();
+    }
+    for (pid_file, _) in &stopping {
+        remove_if_present(pid_file)?;
+    }
+    Ok(stopping.into_iter().map(|(pid_file, _)| pid_file).collect())
+}
+
+/// [`stop_all`] for one process; whether it was stopped.
+pub fn stop(pid_file: &Path, grace: Duration) -> io::Result<bool> {
+    Ok(!stop_all(&[pid_file.to_path_buf()], grace)?.is_empty())
 }
 
 fn signal(pid: Pid, signal: Signal) -> io::Result<()> {
@@ -170,4 +184,51 @@ fn remove_if_present(path: &Path) -> io::Result<()> {
         Err(error) if error.kind() != io::ErrorKind::NotFound => Err(error),
         _ => Ok(()),
     }
+}
+
+/// Kills (SIGKILL) every process of the cluster whose state is `cluster`, and waits until they
+/// are gone; returns how many there were. This is `down`'s last sweep: pods' helper processes
+/// (the pause process, container supervisors: the `kubelet` binary) and containers (programs
+/// from root filesystems in the state directory) have no pid file, and outlive a kubelet that
+/// crashed or was killed. A process is the cluster's when it runs a program from `cluster`, or
+/// one of `programs` with [`CLUSTER_ENV`] naming `cluster` (so another cluster's are spared).
+pub fn sweep(programs: &[PathBuf], cluster: &Path) -> io::Result<usize> {
+    let marker = format!("{CLUSTER_ENV}={}", cluster.display()).into_bytes();
+    let ours = |proc: &Path, exe: &Path| {
+        let exe = PathBuf::from(exe.to_string_lossy().trim_end_matches(" (deleted)"));
+        exe.starts_with(cluster)
+            || (programs.contains(&exe)
+                && fs::read(proc.join("environ"))
+                    .is_ok_and(|env| env.split(|byte| *byte == 0).any(|var| var == marker)))
+    };
+    let mut killed = Vec::new();
+    for entry in fs::read_dir("/proc")?.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|name| name.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        if pid == std::process::id().cast_signed() {
+            continue;
+        }
+        let Ok(exe) = fs::read_link(entry.path().join("exe")) else {
+            continue;
+        };
+        if ours(&entry.path(), &exe) {
+            signal(Pid::from_raw(pid), Signal::SIGKILL)?;
+            killed.push(Recorded { pid, program: exe });
+        }
+    }
+    let deadline = Instant::now() + STOP_GRACE;
+    while killed.iter().any(running) {
+        if Instant::now() >= deadline {
+            return Err(io::Error::other(
+                "processes survived SIGKILL (stuck in the kernel?)",
+            ));
+        }
+        wait_a_little();
+    }
+    Ok(killed.len())
 }

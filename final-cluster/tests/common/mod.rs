@@ -90,3 +90,103 @@ fn dump_logs(dir: &std::path::Path) {
         }
     }
 }
+
+/// What a cluster can leave behind on the machine: network namespaces, the root namespace's
+/// links, mount points, cgroups, and processes running our programs or from our state.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Machine {
+    /// `ip netns` names.
+    pub netns: std::collections::BTreeSet<String>,
+    /// Links of the machine's own network namespace.
+    pub links: std::collections::BTreeSet<String>,
+    /// Mount points of this process's mount namespace.
+    pub mounts: std::collections::BTreeSet<String>,
+    /// Cgroup directories (up to four levels under each hierarchy).
+    pub cgroups: std::collections::BTreeSet<String>,
+    /// Processes whose program is one of the cluster's or lives under `state`.
+    pub processes: std::collections::BTreeSet<String>,
+}
+
+impl Machine {
+    /// Looks at the machine now; `state` is the cluster's state directory, `bin_dir` its
+    /// programs. Other tests running at the same time may add or remove things too, so only
+    /// names this test owns (`prefix`, the `kubelab` cgroups) are compared.
+    pub fn now(prefix: &str, state: &std::path::Path, bin_dir: &std::path::Path) -> Machine {
+        let names = |dir: &str| -> std::collections::BTreeSet<String> {
+            std::fs::read_dir(dir)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .map(|entry| entry.file_name().to_string_lossy().into_owned())
+                .collect()
+        };
+        let netns = names("/run/netns")
+            .into_iter()
+            .filter(|name| name.starts_with(prefix))
+            .collect();
+        let links = names("/sys/class/net");
+        let mounts = std::fs::read_to_string("/proc/self/mountinfo")
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|line| line.split(' ').nth(4).map(str::to_owned))
+            .filter(|point| {
+                point.contains("kubelab") || point.starts_with(&*state.to_string_lossy())
+            })
+            .collect();
+        let mut cgroups = std::collections::BTreeSet::new();
+        for entry in walk("/sys/fs/cgroup", 5) {
+            if entry.contains("kubelab") {
+                cgroups.insert(entry);
+            }
+        }
+        let mut processes = std::collections::BTreeSet::new();
+        for pid in names("/proc") {
+            if !pid.chars().all(|c| c.is_ascii_digit()) {
+                continue;
+            }
+            let Ok(exe) = std::fs::read_link(format!("/proc/{pid}/exe")) else {
+                continue;
+            };
+            if exe.starts_with(state) || exe.parent() == Some(bin_dir) {
+                let name = exe.file_name().unwrap_or_default().to_string_lossy();
+                if [
+                    "kube-apiserver",
+                    "kube-controller-manager",
+                    "kube-scheduler",
+                    "kubelet",
+                ]
+                .contains(&&*name)
+                    || exe.starts_with(state)
+                {
+                    processes.insert(format!("{pid} {}", exe.display()));
+                }
+            }
+        }
+        Machine {
+            netns,
+            links,
+            mounts,
+            cgroups,
+            processes,
+        }
+    }
+}
+
+/// Directories under `root`, at most `depth` levels down.
+fn walk(root: &str, depth: usize) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut stack = vec![(PathBuf::from(root), 0)];
+    while let Some((dir, level)) = stack.pop() {
+        if level >= depth {
+            continue;
+        }
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            if entry.file_type().is_ok_and(|kind| kind.is_dir()) {
+                let path = entry.path();
+                found.push(path.display().to_string());
+                stack.push((path, level + 1));
+            }
+        }
+    }
+    found
+}

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use nix::poll::{PollFd, PollFlags, PollTimeout};
 
 use crate::error::{Error, Result};
-use crate::helper::{HelperInput, STATUS_FD, Status};
+use crate::helper::{HelperInput, OWNER_ENV, STATUS_FD, Status};
 
 /// A helper process that has been started and may not have reported yet.
 #[derive(Debug)]
@@ -23,7 +23,7 @@ pub struct Launched {
 }
 
 /// Starts `helper subcommand <input.json>` with the given stdout and stderr, stdin from
-/// `/dev/null`, an empty environment, and the write end of a status pipe as fd 3.
+/// `/dev/null`, an empty environment (but [`OWNER_ENV`]), and the write end of a status pipe as fd 3.
 pub fn launch(
     helper: &Path,
     subcommand: &str,
@@ -57,6 +57,11 @@ pub fn launch(
         .stdin(Stdio::null())
         .stdout(stdout)
         .stderr(stderr);
+    // Except the owner mark: a launcher finds its helpers by it (containers still get only
+    // their plan's environment: the helper's own is not passed on by `execve`).
+    if let Some(owner) = std::env::var_os(OWNER_ENV) {
+        command.env(OWNER_ENV, owner);
+    }
     give_fd(&mut command, writer.as_raw_fd(), STATUS_FD);
     let child = command.spawn().map_err(|source| Error::Spawn {
         helper: helper.to_path_buf(),

@@ -42,6 +42,11 @@ pub const CONTAINER_SUBCOMMAND: &str = "__container";
 /// The file descriptor on which a helper reports to the runtime.
 pub const STATUS_FD: i32 = 3;
 
+/// The one variable of the runtime's environment a helper keeps: whoever started the runtime
+/// (the final cluster's launcher) may set it to find every helper process again later, even
+/// after the runtime itself died.
+pub const OWNER_ENV: &str = "KUBELAB_CLUSTER";
+
 /// What a helper reads from its JSON input file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HelperInput {
