@@ -101,7 +101,7 @@ pub(crate) fn ensure_for_grading() {
 }
 
 /// Installs the missing Debian packages (as root), or says how to.
-fn ensure_packages(strict: bool) -> Result<()> {
+pub(crate) fn ensure_packages(strict: bool) -> Result<()> {
     let missing: Vec<&Part> = APT_PARTS
         .iter()
         .filter(|part| !is_installed(part))

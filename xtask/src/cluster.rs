@@ -7,8 +7,10 @@ use std::process::Command;
 
 use anyhow::{Result, bail};
 
-/// `cargo xtask up [--nodes N] [--etcd-servers URLS]`: build, then `cluster up`.
+/// `cargo xtask up [--nodes N] [--etcd-servers URLS]`: the system packages (as root; the
+/// offline busybox image needs busybox-static), build, then `cluster up`.
 pub(crate) fn up(root: &Path, nodes: u8, etcd_servers: Option<&str>) -> Result<()> {
+    crate::bootstrap::ensure_packages(false)?;
     let mut args = vec!["up".to_owned(), format!("--nodes={nodes}")];
     if let Some(servers) = etcd_servers {
         args.push(format!("--etcd-servers={servers}"));

@@ -103,8 +103,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     return Err(error.into());
                 }
             };
-            println!("The API server answers at http://{api}. Use it with:");
+            println!("The API server answers at http://{api}. Next:");
             println!("  export KUBECONFIG={}", launcher.kubeconfig().display());
+            println!("  kubectl get nodes -o wide");
+            println!(
+                "  kubectl create deployment http-app --image=busybox --replicas=2 -- \\\n    \
+                 sh -c 'hostname > /tmp/index.html; exec httpd -f -p 80 -h /tmp'"
+            );
+            println!("  kubectl get pods -o wide");
+            println!("  cargo xtask down        # or: cluster down");
             Ok(())
         }
         Command::Status => {
