@@ -31,7 +31,9 @@
 
 pub mod expectations;
 pub mod informer;
+pub mod leaderelection;
 pub mod manager;
+pub mod nodelifecycle;
 pub mod pods;
 pub mod queue;
 pub mod replicaset;

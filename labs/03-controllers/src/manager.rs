@@ -9,10 +9,11 @@ use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config as ClientConfig};
 use labkit::{Clock, SystemClock};
 
-use crate::replicaset;
+use crate::leaderelection::{ElectionConfig, LeaderElector};
+use crate::{nodelifecycle, replicaset};
 
 /// The controllers this lab has, by their `--controllers` name.
-pub const CONTROLLERS: &[&str] = &["replicaset"];
+pub const CONTROLLERS: &[&str] = &["nodelifecycle", "replicaset"];
 
 /// Why the controller-manager could not start.
 #[derive(Debug, thiserror::Error)]
@@ -32,6 +33,10 @@ pub enum ManagerError {
     /// A controller name this lab does not have.
     #[error("unknown controller {0:?} (known: {known})", known = CONTROLLERS.join(", "))]
     UnknownController(String),
+    /// The leader could not renew its Lease within the renew deadline: it stopped its
+    /// controllers (upstream exits; a supervisor restarts it as a candidate).
+    #[error("leader election lost")]
+    LeaderElectionLost,
 }
 
 /// What to run and against which apiserver.
@@ -45,6 +50,11 @@ pub struct Config {
     pub workers: usize,
     /// The clock (tests may pass a fake one).
     pub clock: Arc<dyn Clock>,
+    /// The node lifecycle controller's times.
+    pub node_lifecycle: nodelifecycle::Settings,
+    /// `--leader-elect`: compete for the Lease and run the controllers only while holding
+    /// it. `None` (this lab's default) runs them at once; upstream's default is to elect.
+    pub leader_election: Option<ElectionConfig>,
 }
 
 impl std::fmt::Debug for Config {
@@ -52,6 +62,8 @@ impl std::fmt::Debug for Config {
         f.debug_struct("Config")
             .field("controllers", &self.controllers)
             .field("workers", &self.workers)
+            .field("node_lifecycle", &self.node_lifecycle)
+            .field("leader_election", &self.leader_election)
             .finish_non_exhaustive()
     }
 }
@@ -64,6 +76,8 @@ impl Config {
             controllers: CONTROLLERS.iter().map(|name| (*name).to_owned()).collect(),
             workers: replicaset::DEFAULT_WORKERS,
             clock: Arc::new(SystemClock),
+            node_lifecycle: nodelifecycle::Settings::default(),
+            leader_election: None,
         }
     }
 
@@ -111,14 +125,52 @@ impl Config {
     }
 }
 
+// ANCHOR: run
 /// Runs the configured controllers until `shutdown` completes. An apiserver that cannot be
 /// reached is not an error: the informers log it and retry with back-off.
+///
+/// With leader election, the controllers start only once this process holds the Lease, and
+/// stop when it cannot renew it ([`ManagerError::LeaderElectionLost`]); a clean shutdown
+/// releases the Lease so another candidate takes over at once.
 pub async fn run(
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ManagerError> {
     config.validate()?;
     let client = config.client().await?;
+    let Some(election) = config.leader_election.clone() else {
+        run_controllers(config, client, shutdown).await;
+        return Ok(());
+    };
+    tokio::pin!(shutdown);
+    let mut elector = LeaderElector::new(client.clone(), election, config.clock.clone());
+    if !elector.acquire(shutdown.as_mut()).await {
+        return Ok(());
+    }
+    let (stop, mut stopped) = tokio::sync::watch::channel(false);
+    let controllers = tokio::spawn(run_controllers(config, client, async move {
+        let _ = stopped.wait_for(|stop| *stop).await;
+    }));
+    let lost = tokio::select! {
+        () = shutdown.as_mut() => false,
+        () = elector.renew_until_lost() => true,
+    };
+    let _ = stop.send(true);
+    let _ = controllers.await;
+    if lost {
+        return Err(ManagerError::LeaderElectionLost);
+    }
+    elector.release().await;
+    Ok(())
+}
+// ANCHOR_END: run
+
+/// Runs the configured controllers until `shutdown` completes.
+async fn run_controllers(
+    config: Config,
+    client: kube::Client,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) {
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let mut tasks = tokio::task::JoinSet::new();
     for name in &config.controllers {
@@ -127,7 +179,14 @@ pub async fn run(
             let _ = stopped.wait_for(|stop| *stop).await;
         };
         tracing::info!(controller = %name, "starting");
-        if name == "replicaset" {
+        if name == "nodelifecycle" {
+            tasks.spawn(nodelifecycle::run(
+                client.clone(),
+                config.clock.clone(),
+                config.node_lifecycle.clone(),
+                until,
+            ));
+        } else if name == "replicaset" {
             tasks.spawn(replicaset::run(
                 client.clone(),
                 config.clock.clone(),
@@ -139,5 +198,4 @@ pub async fn run(
     shutdown.await;
     let _ = stop.send(true);
     while tasks.join_next().await.is_some() {}
-    Ok(())
 }

@@ -6,6 +6,8 @@
 //! without one.
 
 mod informer;
+mod leaderelection;
+mod nodelifecycle;
 mod queue;
 mod replicaset;
 mod support;
