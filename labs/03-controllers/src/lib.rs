@@ -12,6 +12,9 @@
 //!    retries with per-key back-off.
 //! 2. **The ReplicaSet controller**: too few pods, create (in slow-start batches); too many,
 //!    delete (the least useful first); adopt and release by selector; status; expectations.
+//! 6. **Node lifecycle and leader election**: nodes whose Lease is not renewed become
+//!    `Unknown` and tainted, their pods are evicted after their toleration time; two
+//!    controller-managers elect one leader with a Lease.
 //!
 //! # Layout
 //!
@@ -25,7 +28,13 @@
 //! - [`expectations`]: step 2. Creations and deletions a controller waits to see.
 //! - [`replicaset`]: step 2. The pure decisions ([`replicaset::decide`],
 //!   [`replicaset::ranking`], [`replicaset::status`]) and the loop around them.
-//! - [`manager`]: the controller-manager: a kubeconfig, the chosen controllers, `run`.
+//! - [`nodelifecycle`]: step 6. The pure decisions ([`nodelifecycle::health`]: is the node
+//!   alive; [`nodelifecycle::taints`]: its taints, and which pods to evict) and the periodic
+//!   loop around them.
+//! - [`leaderelection`]: step 6. The pure decisions ([`leaderelection::decide`]) and the
+//!   candidate's loop ([`leaderelection::LeaderElector`]).
+//! - [`manager`]: the controller-manager: a kubeconfig, the chosen controllers, leader
+//!   election, `run`.
 //!
 //! Start with `queue/mod.rs`, then `informer/mod.rs`.
 

@@ -96,6 +96,7 @@ pub fn try_acquire_or_renew(
     now: Instant,
     wall: SystemTime,
 ) -> Attempt {
+    // ANCHOR_END: try_acquire_or_renew
     // BEGIN SOLUTION step-6: no lease -> Create; another holder still valid (observed.at + its duration > now) -> Wait; ours -> renew; else take over with transitions + 1
     let seconds = i32::try_from(lease_duration.as_secs()).unwrap_or(i32::MAX);
     let ours = |acquire_time, transitions| LeaseSpec {
@@ -132,7 +133,6 @@ pub fn try_acquire_or_renew(
     Attempt::Update(ours(micro_time(wall), transitions.saturating_add(1)))
     // END SOLUTION
 }
-// ANCHOR_END: try_acquire_or_renew
 
 /// The spec a leader writes when it steps down cleanly (client-go `release`): no holder and a
 /// 1-second duration, so the others take over at their next attempt instead of waiting a

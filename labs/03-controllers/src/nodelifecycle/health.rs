@@ -80,6 +80,7 @@ pub fn observe(
     lease: Option<&Lease>,
     now: Instant,
 ) -> NodeHealth {
+    // ANCHOR_END: observe
     // BEGIN SOLUTION step-6: read the Ready heartbeat and the Lease renewTime; probe = now unless both equal what `previous` saw
     let ready_heartbeat = condition(node, "Ready")
         .and_then(|ready| ready.last_heartbeat_time.as_ref())
@@ -105,7 +106,6 @@ pub fn observe(
     }
     // END SOLUTION
 }
-// ANCHOR_END: observe
 
 // ANCHOR: unknown_conditions
 /// The node's conditions after a pass at `now` (`wall` is the same instant as a date), or
@@ -124,6 +124,7 @@ pub fn unknown_conditions(
     grace_period: Duration,
     startup_grace_period: Duration,
 ) -> Option<Vec<NodeCondition>> {
+    // ANCHOR_END: unknown_conditions
     // BEGIN SOLUTION step-6: pick the grace period; within it None; else mark each kubelet condition Unknown (or add it), None if all already were
     let grace = if condition(node, "Ready").is_some() {
         grace_period
@@ -165,4 +166,3 @@ pub fn unknown_conditions(
     changed.then_some(conditions)
     // END SOLUTION
 }
-// ANCHOR_END: unknown_conditions

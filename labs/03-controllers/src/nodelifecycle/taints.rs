@@ -37,6 +37,7 @@ fn is_condition_taint(taint: &Taint) -> bool {
 /// other taint (an admin's) is kept as it is, and a taint already present keeps its
 /// `timeAdded`.
 pub fn desired_taints(node: &Node, now: SystemTime) -> Option<Vec<Taint>> {
+    // ANCHOR_END: desired_taints
     // BEGIN SOLUTION step-6: choose the key from the Ready status; keep foreign taints and matching existing ones; add the missing effects; None if equal to the current list
     let wanted = match ready_status(node) {
         Some("False") => Some(NOT_READY),
@@ -68,14 +69,12 @@ pub fn desired_taints(node: &Node, now: SystemTime) -> Option<Vec<Taint>> {
     (taints != current).then_some(taints)
     // END SOLUTION
 }
-// ANCHOR_END: desired_taints
 
 // ANCHOR: tolerates
 /// Whether `toleration` tolerates `taint` (upstream `Toleration.ToleratesTaint`): an empty
 /// effect matches every effect, an empty key every key; `Exists` matches any value, `Equal`
 /// (the default) only the same value.
 pub fn tolerates(toleration: &Toleration, taint: &Taint) -> bool {
-    // BEGIN SOLUTION step-6: effect and key must match unless empty; then Exists matches, Equal (or no operator) compares values
     let effect = toleration.effect.as_deref().unwrap_or_default();
     if !effect.is_empty() && effect != taint.effect {
         return false;
@@ -92,7 +91,6 @@ pub fn tolerates(toleration: &Toleration, taint: &Taint) -> bool {
         }
         _ => false,
     }
-    // END SOLUTION
 }
 // ANCHOR_END: tolerates
 
@@ -115,6 +113,7 @@ pub enum Eviction {
 /// from `since`: the earliest `timeAdded` of those taints, or `first_seen` (when the
 /// controller first saw the pod under them) if that is earlier or no taint has one.
 pub fn eviction(pod: &Pod, taints: &[Taint], first_seen: SystemTime, now: SystemTime) -> Eviction {
+    // ANCHOR_END: eviction
     // BEGIN SOLUTION step-6: keep only NoExecute taints; each must be tolerated (else Now); min tolerationSeconds of the tolerations used (none: Keep, <= 0: Now); At(since + min), Now if past
     let no_execute: Vec<&Taint> = taints.iter().filter(|t| t.effect == "NoExecute").collect();
     if no_execute.is_empty() {
@@ -158,4 +157,3 @@ pub fn eviction(pod: &Pod, taints: &[Taint], first_seen: SystemTime, now: System
     }
     // END SOLUTION
 }
-// ANCHOR_END: eviction
