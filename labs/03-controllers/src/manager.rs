@@ -33,6 +33,10 @@ pub enum ManagerError {
     /// A controller name this lab does not have.
     #[error("unknown controller {0:?} (known: {known})", known = CONTROLLERS.join(", "))]
     UnknownController(String),
+    /// Times that cannot work together (client-go's checks: the lease duration must exceed
+    /// the renew deadline, which must exceed the retry period; no period may be zero).
+    #[error("{0}")]
+    InvalidTimes(String),
     /// The leader could not renew its Lease within the renew deadline: it stopped its
     /// controllers (upstream exits; a supervisor restarts it as a candidate).
     #[error("leader election lost")]
@@ -101,8 +105,24 @@ impl Config {
         Ok(Config::new(kubeconfig))
     }
 
-    /// Checks the controller names.
+    /// Checks the controller names and the times.
     pub fn validate(&self) -> Result<(), ManagerError> {
+        let invalid = |message: &str| Err(ManagerError::InvalidTimes(message.to_owned()));
+        if self.node_lifecycle.monitor_period.is_zero() {
+            return invalid("--node-monitor-period must be greater than zero");
+        }
+        if let Some(election) = &self.leader_election {
+            if election.lease_duration <= election.renew_deadline {
+                return invalid(
+                    "--leader-elect-lease-duration must be greater than --leader-elect-renew-deadline",
+                );
+            }
+            if election.renew_deadline <= election.retry_period || election.retry_period.is_zero() {
+                return invalid(
+                    "--leader-elect-renew-deadline must be greater than --leader-elect-retry-period, which must be greater than zero",
+                );
+            }
+        }
         match self
             .controllers
             .iter()
