@@ -38,6 +38,7 @@
 //!
 //! Start with `queue/mod.rs`, then `informer/mod.rs`.
 
+pub mod daemonset;
 pub mod expectations;
 pub mod informer;
 pub mod leaderelection;
