@@ -41,6 +41,7 @@
 pub mod daemonset;
 pub mod expectations;
 pub mod informer;
+pub mod job;
 pub mod leaderelection;
 pub mod manager;
 pub mod nodelifecycle;

@@ -10,10 +10,10 @@ use kube::{Client, Config as ClientConfig};
 use labkit::{Clock, SystemClock};
 
 use crate::leaderelection::{ElectionConfig, LeaderElector};
-use crate::{daemonset, nodelifecycle, replicaset};
+use crate::{daemonset, job, nodelifecycle, replicaset};
 
 /// The controllers this lab has, by their `--controllers` name.
-pub const CONTROLLERS: &[&str] = &["daemonset", "nodelifecycle", "replicaset"];
+pub const CONTROLLERS: &[&str] = &["daemonset", "job", "nodelifecycle", "replicaset"];
 
 /// Why the controller-manager could not start.
 #[derive(Debug, thiserror::Error)]
@@ -204,6 +204,13 @@ async fn run_controllers(
                 client.clone(),
                 config.clock.clone(),
                 daemonset::DEFAULT_WORKERS,
+                until,
+            ));
+        } else if name == "job" {
+            tasks.spawn(job::run(
+                client.clone(),
+                config.clock.clone(),
+                job::DEFAULT_WORKERS,
                 until,
             ));
         } else if name == "nodelifecycle" {

@@ -7,6 +7,7 @@
 
 mod daemonset;
 mod informer;
+mod job;
 mod leaderelection;
 mod nodelifecycle;
 mod queue;
