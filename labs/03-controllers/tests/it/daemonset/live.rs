@@ -91,11 +91,13 @@ fn step4_daemonset_runs_one_pod_per_matching_node_as_nodes_come_go_and_change() 
         let daemonsets = daemonsets.clone();
         async move {
             let status = daemonsets.get("agent").await.ok()?.status?;
-            (status.desired_number_scheduled == 1 && status.current_number_scheduled == 1)
-                .then_some(status)
+            // The status settles a sync after the deletions (each sync counts the pods it saw).
+            let settled = status.desired_number_scheduled == 1
+                && status.current_number_scheduled == 1
+                && status.number_misscheduled == 0;
+            settled.then_some(status)
         }
     });
-    assert_eq!(status.number_misscheduled, 0);
     assert_eq!(status.number_ready, 0, "no kubelet: nothing is ready");
     assert_eq!(status.number_unavailable, Some(1));
     assert_eq!(status.updated_number_scheduled, Some(1));
