@@ -44,6 +44,7 @@
 //!
 //! Start with `queue/mod.rs`, then `informer/mod.rs`.
 
+pub mod cronjob;
 pub mod daemonset;
 pub mod expectations;
 pub mod informer;

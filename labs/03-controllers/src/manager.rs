@@ -10,10 +10,10 @@ use kube::{Client, Config as ClientConfig};
 use labkit::{Clock, SystemClock};
 
 use crate::leaderelection::{ElectionConfig, LeaderElector};
-use crate::{daemonset, job, nodelifecycle, replicaset};
+use crate::{cronjob, daemonset, job, nodelifecycle, replicaset};
 
 /// The controllers this lab has, by their `--controllers` name.
-pub const CONTROLLERS: &[&str] = &["daemonset", "job", "nodelifecycle", "replicaset"];
+pub const CONTROLLERS: &[&str] = &["cronjob", "daemonset", "job", "nodelifecycle", "replicaset"];
 
 /// Why the controller-manager could not start.
 #[derive(Debug, thiserror::Error)]
@@ -199,7 +199,14 @@ async fn run_controllers(
             let _ = stopped.wait_for(|stop| *stop).await;
         };
         tracing::info!(controller = %name, "starting");
-        if name == "daemonset" {
+        if name == "cronjob" {
+            tasks.spawn(cronjob::run(
+                client.clone(),
+                config.clock.clone(),
+                cronjob::DEFAULT_WORKERS,
+                until,
+            ));
+        } else if name == "daemonset" {
             tasks.spawn(daemonset::run(
                 client.clone(),
                 config.clock.clone(),

@@ -5,6 +5,7 @@
 //! embedded store, on a free loopback port ([`support::Cluster`]); pure decisions are tested
 //! without one.
 
+mod cronjob;
 mod daemonset;
 mod informer;
 mod job;
