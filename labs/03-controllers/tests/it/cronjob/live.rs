@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 use k8s_openapi::api::batch::v1::{CronJob, Job};
 use kube::Api;
 use kube::api::{ListParams, Patch, PatchParams, PostParams};
-use labkit::{Clock, FakeClock};
+use labkit::FakeClock;
 use serde_json::json;
 
 use crate::support::Cluster;
