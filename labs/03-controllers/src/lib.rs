@@ -12,9 +12,9 @@
 //!    retries with per-key back-off.
 //! 2. **The ReplicaSet controller**: too few pods, create (in slow-start batches); too many,
 //!    delete (the least useful first); adopt and release by selector; status; expectations.
-//! 4. **DaemonSet and Job** (CronJob and StatefulSet to come): one pod per matching node,
+//! 4. **DaemonSet, Job and CronJob** (StatefulSet to come): one pod per matching node,
 //!    pinned by node affinity; pods until `completions` succeed, at most `parallelism` at a
-//!    time, within `backoffLimit` and `activeDeadlineSeconds`.
+//!    time, within `backoffLimit` and `activeDeadlineSeconds`; Jobs on a cron schedule.
 //! 6. **Node lifecycle and leader election**: nodes whose Lease is not renewed become
 //!    `Unknown` and tainted, their pods are evicted after their toleration time; two
 //!    controller-managers elect one leader with a Lease.
@@ -34,6 +34,8 @@
 //! - [`daemonset`]: step 4. Where daemon pods belong ([`daemonset::placement`]), what to
 //!   create and delete and the status ([`daemonset::decide`]), and the loop.
 //! - [`job`]: step 4. One sync's decisions ([`job::decide`]) and the loop.
+//! - [`cronjob`]: step 4. Schedules ([`cronjob::schedule`]), one sync's decisions
+//!   ([`cronjob::decide`]) and the loop.
 //! - [`nodelifecycle`]: step 6. The pure decisions ([`nodelifecycle::health`]: is the node
 //!   alive; [`nodelifecycle::taints`]: its taints, and which pods to evict) and the periodic
 //!   loop around them.
