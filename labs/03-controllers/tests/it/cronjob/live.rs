@@ -36,8 +36,8 @@ fn step4_cronjob_creates_its_job_when_the_clock_reaches_the_schedule() {
     cluster
         .block_on(cron_jobs.create(&PostParams::default(), &cron_job))
         .expect("create the CronJob");
-    // A minute passes on the controller's clock; an edit makes it look at once.
-    clock.advance(Duration::from_secs(61));
+    // Two minutes pass on the controller's clock; an edit makes it look at once.
+    clock.advance(Duration::from_secs(120));
     let poke = Patch::Merge(json!({"metadata": {"annotations": {"poke": "1"}}}));
     cluster
         .block_on(cron_jobs.patch("report", &PatchParams::default(), &poke))
