@@ -1,28 +1,26 @@
 //! `kube-controller-manager`: the final cluster's controllers, lab 03's manager under the real
-//! program's name and flag names.
+//! program's name and flag names (the same flags as `lab-03 controller-manager`).
 //!
 //! ```text
 //! kube-controller-manager --kubeconfig FILE [--controllers replicaset,deployment,...]
+//!     [--cluster-cidr 10.244.0.0/16] [--node-cidr-mask-size 24]
+//!     [--leader-elect] [--node-monitor-grace-period 50s] ...
 //! ```
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Parser;
-use lab_03::manager::{self, Config};
+use lab_03::flags::ManagerFlags;
+use lab_03::manager;
 use tracing_subscriber::EnvFilter;
 
 /// The Kubernetes controller manager (the course's, from lab 03).
 #[derive(Debug, Parser)]
 #[command(name = "kube-controller-manager", version, about)]
 struct Args {
-    /// The kubeconfig of the API server.
-    #[arg(long, value_name = "FILE")]
-    kubeconfig: PathBuf,
-    /// The controllers to run, comma-separated (default: all of them).
-    #[arg(long, value_name = "NAMES", value_delimiter = ',')]
-    controllers: Option<Vec<String>>,
+    #[command(flatten)]
+    flags: ManagerFlags,
 }
 
 #[tokio::main]
@@ -34,13 +32,7 @@ async fn main() -> anyhow::Result<()> {
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
         )
         .init();
-    let args = Args::parse();
-    let mut config = Config::from_kubeconfig_file(&args.kubeconfig)
-        .with_context(|| format!("cannot use --kubeconfig {}", args.kubeconfig.display()))?;
-    if let Some(controllers) = args.controllers {
-        config.controllers = controllers;
-    }
-    config.validate()?;
+    let config = Args::parse().flags.into_config()?;
     manager::run(config, lab_02::server::shutdown_signal())
         .await
         .context("kube-controller-manager failed")

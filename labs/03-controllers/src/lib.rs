@@ -15,9 +15,15 @@
 //! 3. **The Deployment controller**: one ReplicaSet per pod template (`pod-template-hash`),
 //!    RollingUpdate within `maxSurge`/`maxUnavailable` and Recreate, proportional scaling,
 //!    revisions and history, pause, and the `Progressing`/`Available` conditions.
+//! 4. **DaemonSet, Job and CronJob** (StatefulSet to come): one pod per matching node,
+//!    pinned by node affinity; pods until `completions` succeed, at most `parallelism` at a
+//!    time, within `backoffLimit` and `activeDeadlineSeconds`; Jobs on a cron schedule.
 //! 5. **Service plumbing and cleanup**: Endpoints and EndpointSlices behind each Service, the
 //!    garbage collector (background, foreground, orphan), the namespace and ServiceAccount
 //!    controllers, node IPAM (`spec.podCIDR`), and Events for what they do.
+//! 6. **Node lifecycle and leader election**: nodes whose Lease is not renewed become
+//!    `Unknown` and tainted, their pods are evicted after their toleration time; two
+//!    controller-managers elect one leader with a Lease.
 //! 7. **The kubelet's loop**: pods bound to my node to a pod-level runtime and their status
 //!    back; node registration, Lease and node status heartbeats; static pods and mirror pods.
 //! 8. **Hollow nodes**: the kubelet loop over a runtime with state only, N nodes in one process
@@ -47,28 +53,47 @@
 //! - [`namespace`], [`serviceaccount`]: step 5. Namespace deletion; `default` accounts.
 //! - [`nodeipam`]: step 5. [`nodeipam::cidr::CidrSet`] and the loop that writes `podCIDR`.
 //! - `runner` (private): the informers-workers-shutdown shape step 5's controllers share.
-//! - [`manager`]: the controller-manager: a kubeconfig, the chosen controllers, `run`.
 //! - [`kubelet`]: step 7. [`kubelet::run`] and [`kubelet::Kubelet`], the pure per-pod
 //!   [`kubelet::decide`], the Node ([`kubelet::node`]), the Lease ([`kubelet::heartbeat`]),
 //!   [`kubelet::static_pods`], and the runtime trait [`kubelet::PodRuntime`] (lab 01 plugs in
 //!   there in the final cluster).
 //! - [`hollow`]: step 8. [`hollow::HollowRuntime`], its command [`hollow::patterns`], and
 //!   [`hollow::start`] (N nodes in-process, a [`hollow::HollowNodes`] handle).
+//! - [`daemonset`]: step 4. Where daemon pods belong ([`daemonset::placement`]), what to
+//!   create and delete and the status ([`daemonset::decide`]), and the loop.
+//! - [`job`]: step 4. One sync's decisions ([`job::decide`]) and the loop.
+//! - [`cronjob`]: step 4. Schedules ([`cronjob::schedule`]), one sync's decisions
+//!   ([`cronjob::decide`]) and the loop.
+//! - [`nodelifecycle`]: step 6. The pure decisions ([`nodelifecycle::health`]: is the node
+//!   alive; [`nodelifecycle::taints`]: its taints, and which pods to evict) and the periodic
+//!   loop around them.
+//! - [`leaderelection`]: step 6. The pure decisions ([`leaderelection::decide`]) and the
+//!   candidate's loop ([`leaderelection::LeaderElector`]).
+//! - [`flags`]: the controller-manager's flags (upstream's names), shared with the final
+//!   cluster's `kube-controller-manager`.
+//! - [`manager`]: the controller-manager: a kubeconfig, the chosen controllers, leader
+//!   election, `run`.
 //!
 //! Start with `queue/mod.rs`, then `informer/mod.rs`.
 
+pub mod cronjob;
+pub mod daemonset;
 pub mod deployment;
 pub mod dynamic;
 pub mod endpoints;
 pub mod events;
 pub mod expectations;
+pub mod flags;
 pub mod garbagecollector;
 pub mod hollow;
 pub mod informer;
+pub mod job;
 pub mod kubelet;
+pub mod leaderelection;
 pub mod manager;
 pub mod namespace;
 pub mod nodeipam;
+pub mod nodelifecycle;
 pub mod pods;
 pub mod queue;
 pub mod replicaset;

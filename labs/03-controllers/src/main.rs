@@ -2,22 +2,26 @@
 //!
 //! ```text
 //! cargo run -p lab-03 -- controller-manager --kubeconfig FILE [--controllers replicaset,...]
-//!                        [--cluster-cidr 10.244.0.0/16] [--node-cidr-mask-size 24]
-//! cargo run -p lab-03 -- hollow-nodes --kubeconfig FILE --count N [--ready-after 1s] [--name-prefix hollow-node-]
+//!     [--cluster-cidr 10.244.0.0/16] [--node-cidr-mask-size 24]
+//!     [--leader-elect] [--node-monitor-grace-period 50s] ...
+//! cargo run -p lab-03 -- hollow-nodes --kubeconfig FILE --count N [--ready-after 1s]
+//!     [--name-prefix hollow-node-]
 //! ```
 //!
-//! It runs until Ctrl-C or SIGTERM. Set `RUST_LOG=info` to see what the controllers do. Exit
+//! Both run until Ctrl-C or SIGTERM. Set `RUST_LOG=info` to see what the controllers do. Exit
 //! codes: 0 after a clean stop, 2 for bad input (bad flags, an unreadable kubeconfig, an
-//! unknown controller), with a one-line message. An apiserver that is down is not bad input:
-//! the controllers log it and keep retrying.
+//! unknown controller), with a one-line message; 1 when leader election is lost (upstream
+//! exits too, and its supervisor starts it again as a candidate). An apiserver that is down is
+//! not bad input: the controllers log it and keep retrying.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
+use lab_03::flags::{ManagerFlags, parse_duration};
 use lab_03::hollow::{self, HollowConfig};
-use lab_03::manager::{self, Config};
+use lab_03::manager::{self, Config, ManagerError};
 use tracing_subscriber::EnvFilter;
 
 /// Kubernetes controllers (lab 03 of the course).
@@ -31,23 +35,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run controllers against an apiserver until Ctrl-C.
-    ControllerManager {
-        /// The kubeconfig of the apiserver (lab-02 writes one with --write-kubeconfig).
-        #[arg(long, value_name = "FILE")]
-        kubeconfig: PathBuf,
-        /// The controllers to run, comma-separated (default: all of them).
-        #[arg(long, value_name = "NAMES", value_delimiter = ',')]
-        controllers: Option<Vec<String>>,
-        /// Workers per controller.
-        #[arg(long, default_value_t = lab_03::replicaset::DEFAULT_WORKERS)]
-        workers: usize,
-        /// The pod network node IPAM gives each node a block of.
-        #[arg(long, value_name = "CIDR", default_value_t = lab_03::nodeipam::cidr::DEFAULT_CLUSTER_CIDR)]
-        cluster_cidr: lab_03::nodeipam::cidr::Cidr,
-        /// The prefix length of each node's block (`spec.podCIDR`).
-        #[arg(long, value_name = "BITS", default_value_t = lab_03::nodeipam::cidr::DEFAULT_NODE_MASK)]
-        node_cidr_mask_size: u8,
-    },
+    ControllerManager(ManagerFlags),
     /// Run N fake kubelets (kubemark's hollow nodes) until Ctrl-C: they register, send
     /// heartbeats and run pods as state only.
     HollowNodes {
@@ -64,27 +52,6 @@ enum Command {
         #[arg(long, value_name = "PREFIX", default_value = "hollow-node-")]
         name_prefix: String,
     },
-}
-
-/// A duration as written on the command line: `500ms`, `30s`, `2m`, `1h`, or seconds.
-fn parse_duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let number: u64 = number
-        .parse()
-        .map_err(|_| format!("`{text}` is not a duration; write e.g. 1s, 2m or 500ms"))?;
-    match unit {
-        "ms" => Ok(Duration::from_millis(number)),
-        "" | "s" => Ok(Duration::from_secs(number)),
-        "m" => Ok(Duration::from_secs(number.saturating_mul(60))),
-        "h" => Ok(Duration::from_secs(number.saturating_mul(3600))),
-        _ => Err(format!(
-            "`{text}` has an unknown unit `{unit}`; use ms, s, m or h"
-        )),
-    }
 }
 
 fn main() -> ExitCode {
@@ -105,20 +72,8 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let (kubeconfig, controllers, workers, cluster_cidr, node_cidr_mask_size) = match cli.command {
-        Command::ControllerManager {
-            kubeconfig,
-            controllers,
-            workers,
-            cluster_cidr,
-            node_cidr_mask_size,
-        } => (
-            kubeconfig,
-            controllers,
-            workers,
-            cluster_cidr,
-            node_cidr_mask_size,
-        ),
+    let flags = match cli.command {
+        Command::ControllerManager(flags) => flags,
         Command::HollowNodes {
             kubeconfig,
             count,
@@ -131,17 +86,7 @@ fn main() -> ExitCode {
             return hollow_nodes(&kubeconfig, &hollow);
         }
     };
-    let config = Config::from_kubeconfig_file(&kubeconfig).and_then(|mut config| {
-        if let Some(controllers) = controllers {
-            config.controllers = controllers;
-        }
-        config.workers = workers;
-        config.cluster_cidr = cluster_cidr;
-        config.node_cidr_mask_size = node_cidr_mask_size;
-        config.validate()?;
-        Ok(config)
-    });
-    let config = match config {
+    let config = match flags.into_config() {
         Ok(config) => config,
         Err(error) => {
             // One line: a YAML parser's error adds a picture of the bad line below it.
@@ -152,6 +97,10 @@ fn main() -> ExitCode {
     };
     match run(config) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(error) if matches!(error.downcast_ref(), Some(ManagerError::LeaderElectionLost)) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(1)
+        }
         Err(error) => {
             eprintln!("error: {error:#}");
             ExitCode::from(2)
@@ -159,7 +108,7 @@ fn main() -> ExitCode {
     }
 }
 
-/// The `hollow-nodes` command: exit 2 on bad input, else run until Ctrl-C.
+/// `hollow-nodes`: N fake kubelets in this process.
 fn hollow_nodes(kubeconfig: &std::path::Path, hollow: &HollowConfig) -> ExitCode {
     if hollow.count > lab_03::hollow::nodes::MAX_NODES {
         eprintln!(

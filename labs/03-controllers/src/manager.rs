@@ -10,17 +10,25 @@ use kube::{Client, Config as ClientConfig};
 use labkit::{Clock, SystemClock};
 
 use crate::endpoints::controller as endpoints;
+use crate::leaderelection::{ElectionConfig, LeaderElector};
 use crate::nodeipam::cidr::{Cidr, CidrSet, DEFAULT_CLUSTER_CIDR, DEFAULT_NODE_MASK};
-use crate::{deployment, garbagecollector, namespace, nodeipam, replicaset, serviceaccount};
+use crate::{
+    cronjob, daemonset, deployment, garbagecollector, job, namespace, nodeipam, nodelifecycle,
+    replicaset, serviceaccount,
+};
 
 /// The controllers this lab has, by their `--controllers` name.
 pub const CONTROLLERS: &[&str] = &[
+    "cronjob",
+    "daemonset",
     "deployment",
     "endpoint",
     "endpointslice",
     "garbagecollector",
+    "job",
     "namespace",
     "nodeipam",
+    "nodelifecycle",
     "replicaset",
     "serviceaccount",
 ];
@@ -46,6 +54,14 @@ pub enum ManagerError {
     /// A controller name this lab does not have.
     #[error("unknown controller {0:?} (known: {known})", known = CONTROLLERS.join(", "))]
     UnknownController(String),
+    /// Times that cannot work together (client-go's checks: the lease duration must exceed
+    /// the renew deadline, which must exceed the retry period; no period may be zero).
+    #[error("{0}")]
+    InvalidTimes(String),
+    /// The leader could not renew its Lease within the renew deadline: it stopped its
+    /// controllers (upstream exits; a supervisor restarts it as a candidate).
+    #[error("leader election lost")]
+    LeaderElectionLost,
 }
 
 /// What to run and against which apiserver.
@@ -63,6 +79,11 @@ pub struct Config {
     pub cluster_cidr: Cidr,
     /// The prefix length of each node's block (`--node-cidr-mask-size`, default 24).
     pub node_cidr_mask_size: u8,
+    /// The node lifecycle controller's times.
+    pub node_lifecycle: nodelifecycle::Settings,
+    /// `--leader-elect`: compete for the Lease and run the controllers only while holding
+    /// it. `None` (this lab's default) runs them at once; upstream's default is to elect.
+    pub leader_election: Option<ElectionConfig>,
 }
 
 impl std::fmt::Debug for Config {
@@ -72,6 +93,8 @@ impl std::fmt::Debug for Config {
             .field("workers", &self.workers)
             .field("cluster_cidr", &self.cluster_cidr)
             .field("node_cidr_mask_size", &self.node_cidr_mask_size)
+            .field("node_lifecycle", &self.node_lifecycle)
+            .field("leader_election", &self.leader_election)
             .finish_non_exhaustive()
     }
 }
@@ -86,6 +109,8 @@ impl Config {
             clock: Arc::new(SystemClock),
             cluster_cidr: DEFAULT_CLUSTER_CIDR,
             node_cidr_mask_size: DEFAULT_NODE_MASK,
+            node_lifecycle: nodelifecycle::Settings::default(),
+            leader_election: None,
         }
     }
 
@@ -109,8 +134,24 @@ impl Config {
         Ok(Config::new(kubeconfig))
     }
 
-    /// Checks the controller names.
+    /// Checks the controller names and the times.
     pub fn validate(&self) -> Result<(), ManagerError> {
+        let invalid = |message: &str| Err(ManagerError::InvalidTimes(message.to_owned()));
+        if self.node_lifecycle.monitor_period.is_zero() {
+            return invalid("--node-monitor-period must be greater than zero");
+        }
+        if let Some(election) = &self.leader_election {
+            if election.lease_duration <= election.renew_deadline {
+                return invalid(
+                    "--leader-elect-lease-duration must be greater than --leader-elect-renew-deadline",
+                );
+            }
+            if election.renew_deadline <= election.retry_period || election.retry_period.is_zero() {
+                return invalid(
+                    "--leader-elect-renew-deadline must be greater than --leader-elect-retry-period, which must be greater than zero",
+                );
+            }
+        }
         match self
             .controllers
             .iter()
@@ -136,14 +177,52 @@ impl Config {
     }
 }
 
+// ANCHOR: run
 /// Runs the configured controllers until `shutdown` completes. An apiserver that cannot be
 /// reached is not an error: the informers log it and retry with back-off.
+///
+/// With leader election, the controllers start only once this process holds the Lease, and
+/// stop when it cannot renew it ([`ManagerError::LeaderElectionLost`]); a clean shutdown
+/// releases the Lease so another candidate takes over at once.
 pub async fn run(
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ManagerError> {
     config.validate()?;
     let client = config.client().await?;
+    let Some(election) = config.leader_election.clone() else {
+        run_controllers(config, client, shutdown).await;
+        return Ok(());
+    };
+    tokio::pin!(shutdown);
+    let mut elector = LeaderElector::new(client.clone(), election, config.clock.clone());
+    if !elector.acquire(shutdown.as_mut()).await {
+        return Ok(());
+    }
+    let (stop, mut stopped) = tokio::sync::watch::channel(false);
+    let controllers = tokio::spawn(run_controllers(config, client, async move {
+        let _ = stopped.wait_for(|stop| *stop).await;
+    }));
+    let lost = tokio::select! {
+        () = shutdown.as_mut() => false,
+        () = elector.renew_until_lost() => true,
+    };
+    let _ = stop.send(true);
+    let _ = controllers.await;
+    if lost {
+        return Err(ManagerError::LeaderElectionLost);
+    }
+    elector.release().await;
+    Ok(())
+}
+// ANCHOR_END: run
+
+/// Runs the configured controllers until `shutdown` completes.
+async fn run_controllers(
+    config: Config,
+    client: kube::Client,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) {
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let mut tasks = tokio::task::JoinSet::new();
     for name in &config.controllers {
@@ -153,6 +232,38 @@ pub async fn run(
         };
         tracing::info!(controller = %name, "starting");
         match name.as_str() {
+            "cronjob" => {
+                tasks.spawn(cronjob::run(
+                    client.clone(),
+                    config.clock.clone(),
+                    cronjob::DEFAULT_WORKERS,
+                    until,
+                ));
+            }
+            "daemonset" => {
+                tasks.spawn(daemonset::run(
+                    client.clone(),
+                    config.clock.clone(),
+                    daemonset::DEFAULT_WORKERS,
+                    until,
+                ));
+            }
+            "job" => {
+                tasks.spawn(job::run(
+                    client.clone(),
+                    config.clock.clone(),
+                    job::DEFAULT_WORKERS,
+                    until,
+                ));
+            }
+            "nodelifecycle" => {
+                tasks.spawn(nodelifecycle::run(
+                    client.clone(),
+                    config.clock.clone(),
+                    config.node_lifecycle.clone(),
+                    until,
+                ));
+            }
             "deployment" => {
                 tasks.spawn(deployment::run(
                     client.clone(),
@@ -229,5 +340,4 @@ pub async fn run(
     shutdown.await;
     let _ = stop.send(true);
     while tasks.join_next().await.is_some() {}
-    Ok(())
 }

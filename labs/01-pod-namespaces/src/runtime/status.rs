@@ -290,11 +290,10 @@ pub fn pod_status(snapshot: &PodSnapshot) -> corev1::PodStatus {
         container_statuses: Some(snapshot.app.iter().map(container_status).collect()),
         pod_ip: snapshot.pod_ip.clone(),
         // Both fields, as the kubelet writes them: kubectl's IP column reads `podIPs`.
-        pod_ips: snapshot.pod_ip.as_ref().map(|ip| {
-            vec![corev1::PodIP {
-                ip: ip.clone(),
-            }]
-        }),
+        pod_ips: snapshot
+            .pod_ip
+            .as_ref()
+            .map(|ip| vec![corev1::PodIP { ip: ip.clone() }]),
         // `qosClass` is not the kubelet's to report: the API server sets it on create (lab-02).
         ..Default::default()
     }

@@ -2,9 +2,11 @@
 //!
 //! In kube-apiserver a write goes decode -> defaulting -> admission (mutating, then validating
 //! plugins) -> the resource's own validation -> storage. Here [`admit`] is the one place a
-//! create or an update passes through after the server has set its metadata, and
+//! create or an update passes through after the server has set its metadata,
 //! [`namespace_lifecycle`] is the `NamespaceLifecycle` admission plugin: no object in a
-//! namespace that does not exist or is being deleted.
+//! namespace that does not exist or is being deleted, and [`default_toleration_seconds`] is
+//! the `DefaultTolerationSeconds` plugin: every new pod tolerates a not-ready or unreachable
+//! node for five minutes before it is evicted (lab 03's node lifecycle controller).
 
 use serde_json::Value;
 
@@ -44,10 +46,18 @@ pub fn admit(resource: &Resource, object: &mut Value, old: Option<&Value>) -> Re
             if resource.group.is_empty() && resource.kind == "Pod" {
                 // Every new Pod is Pending until a kubelet says otherwise.
                 validation::initial_pod_status(object);
+                default_toleration_seconds(object);
             }
             validation::validate_create(resource.group, resource.kind, object)
         }
-        Some(old) => validation::validate_update(resource.group, resource.kind, object, old),
+        Some(old) => {
+            if resource.group.is_empty() && resource.kind == "Pod" {
+                // Upstream runs it on updates too: a PUT that leaves the tolerations out
+                // gets them back instead of failing the "spec is immutable" check.
+                default_toleration_seconds(object);
+            }
+            validation::validate_update(resource.group, resource.kind, object, old)
+        }
     };
     if causes.is_empty() {
         return Ok(());
@@ -63,6 +73,52 @@ pub fn admit(resource: &Resource, object: &mut Value, old: Option<&Value>) -> Re
     Err(Status::invalid(resource, &name, causes))
 }
 // ANCHOR_END: admit
+
+/// The taint the node lifecycle controller puts on a node whose `Ready` condition is `False`.
+pub const TAINT_NODE_NOT_READY: &str = "node.kubernetes.io/not-ready";
+/// The taint the node lifecycle controller puts on a node whose `Ready` condition is
+/// `Unknown` (its kubelet stopped renewing its Lease).
+pub const TAINT_NODE_UNREACHABLE: &str = "node.kubernetes.io/unreachable";
+/// `--default-not-ready-toleration-seconds` and `--default-unreachable-toleration-seconds`.
+pub const DEFAULT_TOLERATION_SECONDS: i64 = 300;
+
+/// The `DefaultTolerationSeconds` admission plugin (on by default in kube-apiserver): a new
+/// pod that does not already tolerate the `not-ready` (or `unreachable`) `NoExecute` taint
+/// gets `{key, operator: Exists, effect: NoExecute, tolerationSeconds: 300}` appended, so
+/// its pods survive a node's brief absence and are evicted only after five minutes. A
+/// toleration with an empty key (every taint) or an empty effect (every effect) counts as
+/// already tolerating.
+pub fn default_toleration_seconds(pod: &mut Value) {
+    let Some(spec) = pod.get_mut("spec").and_then(Value::as_object_mut) else {
+        return;
+    };
+    let tolerations = spec
+        .entry("tolerations")
+        .or_insert_with(|| Value::Array(Vec::new()));
+    if tolerations.is_null() {
+        *tolerations = Value::Array(Vec::new());
+    }
+    let Some(tolerations) = tolerations.as_array_mut() else {
+        return;
+    };
+    let tolerates = |tolerations: &[Value], taint: &str| {
+        tolerations.iter().any(|toleration| {
+            let key = toleration["key"].as_str().unwrap_or_default();
+            let effect = toleration["effect"].as_str().unwrap_or_default();
+            (key == taint || key.is_empty()) && (effect == "NoExecute" || effect.is_empty())
+        })
+    };
+    for taint in [TAINT_NODE_NOT_READY, TAINT_NODE_UNREACHABLE] {
+        if !tolerates(tolerations, taint) {
+            tolerations.push(serde_json::json!({
+                "key": taint,
+                "operator": "Exists",
+                "effect": "NoExecute",
+                "tolerationSeconds": DEFAULT_TOLERATION_SECONDS,
+            }));
+        }
+    }
+}
 
 /// `NamespaceLifecycle`: a create in a namespace that does not exist is 404
 /// `namespaces "x" not found`; in one that is being deleted, 403 Forbidden.

@@ -60,7 +60,10 @@ use crate::registry::Verb;
 use crate::status::Status;
 use crate::store::Backend;
 
-pub use admission::{admit, default_object};
+pub use admission::{
+    DEFAULT_TOLERATION_SECONDS, TAINT_NODE_NOT_READY, TAINT_NODE_UNREACHABLE, admit,
+    default_object, default_toleration_seconds,
+};
 pub use path::Target;
 pub use query::Query;
 pub use watch::{DEFAULT_BOOKMARK_INTERVAL, Shutdown, WatchSettings};

@@ -5,11 +5,16 @@
 //! embedded store, on a free loopback port ([`support::Cluster`]); pure decisions are tested
 //! without one.
 
+mod cronjob;
+mod daemonset;
 mod deployment;
 mod fake_kubelet;
 mod hollow;
 mod informer;
+mod job;
 mod kubelet;
+mod leaderelection;
+mod nodelifecycle;
 mod plumbing;
 mod queue;
 mod replicaset;

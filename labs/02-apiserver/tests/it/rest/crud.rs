@@ -242,3 +242,47 @@ async fn step2_a_new_pod_is_pending_with_its_qos_class_whatever_the_client_sent(
         json!({"phase": "Pending", "qosClass": "Guaranteed"})
     );
 }
+
+#[tokio::test]
+async fn step2_new_pods_tolerate_not_ready_and_unreachable_nodes_for_300_seconds() {
+    // `DefaultTolerationSeconds`: appended after the pod's own tolerations, unless the pod
+    // already tolerates that taint (an empty key or effect matches every key or effect).
+    let api = Api::embedded().await;
+    let pod = |name: &str, tolerations: Value| {
+        json!({
+            "metadata": {"name": name},
+            "spec": {
+                "containers": [{"name": "c", "image": "busybox"}],
+                "tolerations": tolerations,
+            }
+        })
+    };
+    let pods = "/api/v1/namespaces/default/pods";
+    let created = api.post(pods, &pod("plain", Value::Null)).await;
+    assert_eq!(
+        created.ok(201)["spec"]["tolerations"],
+        json!([
+            {"key": "node.kubernetes.io/not-ready", "operator": "Exists",
+             "effect": "NoExecute", "tolerationSeconds": 300},
+            {"key": "node.kubernetes.io/unreachable", "operator": "Exists",
+             "effect": "NoExecute", "tolerationSeconds": 300},
+        ])
+    );
+    let own = json!([{"key": "node.kubernetes.io/unreachable", "operator": "Exists",
+                      "effect": "NoExecute", "tolerationSeconds": 5},
+                     {"key": "gpu", "operator": "Exists", "effect": "NoSchedule"}]);
+    let created = api.post(pods, &pod("own", own)).await;
+    assert_eq!(
+        created.ok(201)["spec"]["tolerations"],
+        json!([
+            {"key": "node.kubernetes.io/unreachable", "operator": "Exists",
+             "effect": "NoExecute", "tolerationSeconds": 5},
+            {"key": "gpu", "operator": "Exists", "effect": "NoSchedule"},
+            {"key": "node.kubernetes.io/not-ready", "operator": "Exists",
+             "effect": "NoExecute", "tolerationSeconds": 300},
+        ])
+    );
+    let everything = json!([{"operator": "Exists"}]);
+    let created = api.post(pods, &pod("all", everything.clone())).await;
+    assert_eq!(created.ok(201)["spec"]["tolerations"], everything);
+}

@@ -1,0 +1,299 @@
+//! The DaemonSet controller: one pod per matching node (upstream `pkg/controller/daemon`).
+//!
+//! ```text
+//! DaemonSet informer ─┐                          ┌─ sync("kube-system/node-agent"):
+//! Pod informer ───────┼─> queue of DaemonSet ───>│    its pods (owned, not deleting), every node
+//!   (the pod's owner)  │   keys                   │    if expectations are satisfied: daemon_actions ->
+//! Node informer ──────┘   (a node change:         │      create a pinned pod on each node that needs one, delete the rest
+//!                           every DaemonSet)      │    write status (PATCH .../status)
+//!                                                 └─
+//! ```
+//!
+//! The decisions are pure ([`placement`], [`decide`]); this file is the loop. Not here (yet):
+//! the rolling update of `updateStrategy` (pods of an old template are counted, not replaced),
+//! ControllerRevisions, and adoption of orphans.
+
+pub mod decide;
+pub mod placement;
+
+use std::sync::Arc;
+
+use futures_util::future::join_all;
+use k8s_openapi::api::apps::v1::DaemonSet;
+use k8s_openapi::api::core::v1::{Node, Pod};
+use kube::api::{DeleteParams, Patch, PatchParams, PostParams, Preconditions};
+use kube::{Api, Client};
+use labkit::Clock;
+use serde_json::json;
+
+use self::decide::{calculate_status, daemon_actions, new_pod};
+use crate::expectations::Expectations;
+use crate::informer::{Cache, Change, Informer, object_key, split_key};
+use crate::pods::controller_of;
+use crate::queue::{WorkQueue, run_workers};
+use crate::replicaset::decide::slow_start_batches;
+
+/// Upstream's default `--concurrent-daemonset-syncs`.
+pub const DEFAULT_WORKERS: usize = 2;
+
+/// Why a sync failed (the key is retried with back-off).
+#[derive(Debug, thiserror::Error)]
+#[error("{what}: {source}")]
+pub struct SyncError {
+    what: String,
+    #[source]
+    source: kube::Error,
+}
+
+/// The controller's shared state. Clones share everything.
+#[derive(Clone)]
+struct DaemonSetController {
+    client: Client,
+    daemonsets: Cache<DaemonSet>,
+    pods: Cache<Pod>,
+    nodes: Cache<Node>,
+    queue: Arc<WorkQueue>,
+    expectations: Arc<Expectations>,
+    clock: Arc<dyn Clock>,
+}
+
+/// Runs the DaemonSet controller until `shutdown` completes: informers on DaemonSets, Pods
+/// and Nodes, and `workers` workers once the caches have synced.
+pub async fn run(
+    client: Client,
+    clock: Arc<dyn Clock>,
+    workers: usize,
+    shutdown: impl std::future::Future<Output = ()> + Send,
+) {
+    let mut ds_informer = Informer::new(Api::<DaemonSet>::all(client.clone()));
+    let mut pod_informer = Informer::new(Api::<Pod>::all(client.clone()));
+    let mut node_informer = Informer::new(Api::<Node>::all(client.clone()));
+    let controller = DaemonSetController {
+        client,
+        daemonsets: ds_informer.cache(),
+        pods: pod_informer.cache(),
+        nodes: node_informer.cache(),
+        queue: Arc::new(WorkQueue::new(clock.clone())),
+        expectations: Arc::new(Expectations::new(clock.clone())),
+        clock,
+    };
+    let handler = controller.clone();
+    ds_informer.on_change(move |change| {
+        let ds = match change {
+            Change::Added(ds) | Change::Updated { new: ds, .. } => ds,
+            Change::Deleted(ds) => {
+                handler.expectations.delete(&object_key(ds.as_ref()));
+                ds
+            }
+        };
+        handler.queue.add(&object_key(ds.as_ref()));
+    });
+    let handler = controller.clone();
+    pod_informer.on_change(move |change| handler.pod_changed(change));
+    let handler = controller.clone();
+    node_informer.on_change(move |_| {
+        // A new node, a label or a taint: any DaemonSet may now want a pod there, or not.
+        for ds in handler.daemonsets.list() {
+            handler.queue.add(&object_key(ds.as_ref()));
+        }
+    });
+
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let wait = |mut stopped: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = stopped.wait_for(|stop| *stop).await;
+    };
+    let informers = tokio::spawn({
+        let stopped = stopped.clone();
+        async move {
+            tokio::join!(
+                ds_informer.run(wait(stopped.clone())),
+                pod_informer.run(wait(stopped.clone())),
+                node_informer.run(wait(stopped))
+            );
+        }
+    });
+    let workers_done = tokio::spawn({
+        let controller = controller.clone();
+        let mut stopped = stopped.clone();
+        async move {
+            while !(controller.daemonsets.has_synced()
+                && controller.pods.has_synced()
+                && controller.nodes.has_synced())
+            {
+                tokio::select! {
+                    _ = stopped.changed() => return,
+                    () = tokio::time::sleep(std::time::Duration::from_millis(20)) => {}
+                }
+            }
+            let queue = controller.queue.clone();
+            run_workers(queue, workers, move |key| {
+                let controller = controller.clone();
+                async move { controller.sync(&key).await }
+            })
+            .await;
+        }
+    });
+    shutdown.await;
+    let _ = stop.send(true);
+    controller.queue.shut_down();
+    let _ = informers.await;
+    let _ = workers_done.await;
+}
+
+impl DaemonSetController {
+    /// The key of the DaemonSet controlling `pod`, if any.
+    fn owner_key(pod: &Pod) -> Option<String> {
+        let owner = controller_of(&pod.metadata)?;
+        let namespace = pod.metadata.namespace.as_deref().unwrap_or_default();
+        (owner.kind == "DaemonSet").then(|| format!("{namespace}/{}", owner.name))
+    }
+
+    /// A pod changed: its DaemonSet syncs; a new or deleted pod is an observed expectation.
+    fn pod_changed(&self, change: &Change<Pod>) {
+        match change {
+            Change::Added(pod) => {
+                if let Some(key) = Self::owner_key(pod) {
+                    self.expectations.creation_observed(&key);
+                    self.queue.add(&key);
+                }
+            }
+            Change::Updated { old, new } => {
+                if new.metadata.deletion_timestamp.is_some()
+                    && old.metadata.deletion_timestamp.is_none()
+                    && let Some(key) = Self::owner_key(new)
+                {
+                    self.expectations.deletion_observed(&key);
+                }
+                if let Some(key) = Self::owner_key(new) {
+                    self.queue.add(&key);
+                }
+            }
+            Change::Deleted(pod) => {
+                if let Some(key) = Self::owner_key(pod) {
+                    if pod.metadata.deletion_timestamp.is_none() {
+                        self.expectations.deletion_observed(&key);
+                    }
+                    self.queue.add(&key);
+                }
+            }
+        }
+    }
+
+    /// One sync of the DaemonSet with this key.
+    async fn sync(&self, key: &str) -> Result<(), SyncError> {
+        let Some(ds) = self.daemonsets.get(key) else {
+            self.expectations.delete(key);
+            return Ok(());
+        };
+        let (namespace, _) = split_key(key);
+        let namespace = namespace.unwrap_or_default();
+        let uid = ds.metadata.uid.clone().unwrap_or_default();
+        let pods: Vec<Arc<Pod>> = self
+            .pods
+            .list_namespace(namespace)
+            .into_iter()
+            .filter(|pod| pod.metadata.deletion_timestamp.is_none())
+            .filter(|pod| controller_of(&pod.metadata).is_some_and(|owner| owner.uid == uid))
+            .collect();
+        let nodes = self.nodes.list();
+        if self.expectations.satisfied(key) && ds.metadata.deletion_timestamp.is_none() {
+            let actions = daemon_actions(&ds, &nodes, &pods);
+            self.create(&ds, key, &actions.create_on).await?;
+            self.delete(key, &actions.delete).await?;
+        }
+        let status = calculate_status(&ds, &nodes, &pods, self.clock.wall());
+        if ds.status.as_ref() != Some(&status) {
+            let name = ds.metadata.name.as_deref().unwrap_or_default();
+            let patch = Patch::Merge(json!({ "status": status }));
+            match Api::<DaemonSet>::namespaced(self.client.clone(), namespace)
+                .patch_status(name, &PatchParams::default(), &patch)
+                .await
+            {
+                Ok(_) => {}
+                Err(kube::Error::Api(s)) if s.code == 404 => {}
+                Err(source) => {
+                    return Err(SyncError {
+                        what: format!("updating the status of {key}"),
+                        source,
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Creates one pod per node, in slow-start batches, expectations recorded first.
+    async fn create(&self, ds: &DaemonSet, key: &str, nodes: &[String]) -> Result<(), SyncError> {
+        if nodes.is_empty() {
+            return Ok(());
+        }
+        let namespace = ds.metadata.namespace.as_deref().unwrap_or_default();
+        let api = Api::<Pod>::namespaced(self.client.clone(), namespace);
+        self.expectations.expect(key, nodes.len(), 0);
+        let mut rest = nodes;
+        for batch in slow_start_batches(nodes.len()) {
+            let (now, later) = rest.split_at(batch.min(rest.len()));
+            rest = later;
+            let results = join_all(now.iter().map(|node| async {
+                api.create(&PostParams::default(), &new_pod(ds, node)).await
+            }))
+            .await;
+            let mut failure = None;
+            for result in results {
+                if let Err(error) = result {
+                    self.expectations.creation_observed(key);
+                    failure.get_or_insert(error);
+                }
+            }
+            if let Some(source) = failure {
+                for _ in rest {
+                    self.expectations.creation_observed(key);
+                }
+                return Err(SyncError {
+                    what: format!("creating daemon pods for {key}"),
+                    source,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Deletes pods (each only in the incarnation we saw), expectations recorded first.
+    async fn delete(&self, key: &str, pods: &[Arc<Pod>]) -> Result<(), SyncError> {
+        if pods.is_empty() {
+            return Ok(());
+        }
+        self.expectations.expect(key, 0, pods.len());
+        let results = join_all(pods.iter().map(|pod| async {
+            let namespace = pod.metadata.namespace.as_deref().unwrap_or_default();
+            let name = pod.metadata.name.as_deref().unwrap_or_default();
+            let params = DeleteParams {
+                preconditions: Some(Preconditions {
+                    uid: pod.metadata.uid.clone(),
+                    resource_version: None,
+                }),
+                ..DeleteParams::default()
+            };
+            Api::<Pod>::namespaced(self.client.clone(), namespace)
+                .delete(name, &params)
+                .await
+        }))
+        .await;
+        let mut failure = None;
+        for result in results {
+            if let Err(error) = result {
+                self.expectations.deletion_observed(key);
+                if !matches!(&error, kube::Error::Api(s) if s.code == 404) {
+                    failure.get_or_insert(error);
+                }
+            }
+        }
+        match failure {
+            Some(source) => Err(SyncError {
+                what: format!("deleting daemon pods of {key}"),
+                source,
+            }),
+            None => Ok(()),
+        }
+    }
+}

@@ -1,0 +1,274 @@
+//! The Job controller: runs pods until enough of them succeed (upstream `pkg/controller/job`).
+//!
+//! ```text
+//! Job informer ─┐                        ┌─ sync("default/pi"):
+//! Pod informer ─┴─> queue of Job keys ──>│    its pods (owned, not deleting) from the cache
+//!   (the pod's owner)                    │    decide_job: create, delete, status
+//!                                        │    (expectations first, as the ReplicaSet does)
+//!                                        │    write status; requeue at the active deadline
+//!                                        └─
+//! ```
+//!
+//! The decisions are pure ([`decide`]); this file is the loop.
+
+pub mod decide;
+
+use std::sync::Arc;
+
+use futures_util::future::join_all;
+use k8s_openapi::api::batch::v1::Job;
+use k8s_openapi::api::core::v1::Pod;
+use kube::api::{DeleteParams, Patch, PatchParams, PostParams, Preconditions};
+use kube::{Api, Client};
+use labkit::Clock;
+use serde_json::json;
+
+use self::decide::{decide_job, new_pod};
+use crate::expectations::Expectations;
+use crate::informer::{Cache, Change, Informer, object_key, split_key};
+use crate::pods::controller_of;
+use crate::queue::{WorkQueue, run_workers};
+use crate::replicaset::decide::slow_start_batches;
+
+/// Upstream's default `--concurrent-job-syncs`.
+pub const DEFAULT_WORKERS: usize = 5;
+
+/// Why a sync failed (the key is retried with back-off).
+#[derive(Debug, thiserror::Error)]
+#[error("{what}: {source}")]
+pub struct SyncError {
+    what: String,
+    #[source]
+    source: kube::Error,
+}
+
+/// The controller's shared state. Clones share everything.
+#[derive(Clone)]
+struct JobController {
+    client: Client,
+    jobs: Cache<Job>,
+    pods: Cache<Pod>,
+    queue: Arc<WorkQueue>,
+    expectations: Arc<Expectations>,
+    clock: Arc<dyn Clock>,
+}
+
+/// Runs the Job controller until `shutdown` completes: informers on Jobs and Pods, and
+/// `workers` workers once both caches have synced.
+pub async fn run(
+    client: Client,
+    clock: Arc<dyn Clock>,
+    workers: usize,
+    shutdown: impl std::future::Future<Output = ()> + Send,
+) {
+    let mut job_informer = Informer::new(Api::<Job>::all(client.clone()));
+    let mut pod_informer = Informer::new(Api::<Pod>::all(client.clone()));
+    let controller = JobController {
+        client,
+        jobs: job_informer.cache(),
+        pods: pod_informer.cache(),
+        queue: Arc::new(WorkQueue::new(clock.clone())),
+        expectations: Arc::new(Expectations::new(clock.clone())),
+        clock,
+    };
+    let handler = controller.clone();
+    job_informer.on_change(move |change| {
+        let job = match change {
+            Change::Added(job) | Change::Updated { new: job, .. } => job,
+            Change::Deleted(job) => {
+                handler.expectations.delete(&object_key(job.as_ref()));
+                job
+            }
+        };
+        handler.queue.add(&object_key(job.as_ref()));
+    });
+    let handler = controller.clone();
+    pod_informer.on_change(move |change| handler.pod_changed(change));
+
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let wait = |mut stopped: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = stopped.wait_for(|stop| *stop).await;
+    };
+    let informers = tokio::spawn({
+        let stopped = stopped.clone();
+        async move {
+            tokio::join!(
+                job_informer.run(wait(stopped.clone())),
+                pod_informer.run(wait(stopped))
+            );
+        }
+    });
+    let workers_done = tokio::spawn({
+        let controller = controller.clone();
+        let mut stopped = stopped.clone();
+        async move {
+            while !(controller.jobs.has_synced() && controller.pods.has_synced()) {
+                tokio::select! {
+                    _ = stopped.changed() => return,
+                    () = tokio::time::sleep(std::time::Duration::from_millis(20)) => {}
+                }
+            }
+            let queue = controller.queue.clone();
+            run_workers(queue, workers, move |key| {
+                let controller = controller.clone();
+                async move { controller.sync(&key).await }
+            })
+            .await;
+        }
+    });
+    shutdown.await;
+    let _ = stop.send(true);
+    controller.queue.shut_down();
+    let _ = informers.await;
+    let _ = workers_done.await;
+}
+
+impl JobController {
+    /// The key of the Job controlling `pod`, if any.
+    fn owner_key(pod: &Pod) -> Option<String> {
+        let owner = controller_of(&pod.metadata)?;
+        let namespace = pod.metadata.namespace.as_deref().unwrap_or_default();
+        (owner.kind == "Job").then(|| format!("{namespace}/{}", owner.name))
+    }
+
+    /// A pod changed: its Job syncs; a new or deleted pod is an observed expectation.
+    fn pod_changed(&self, change: &Change<Pod>) {
+        match change {
+            Change::Added(pod) => {
+                if let Some(key) = Self::owner_key(pod) {
+                    self.expectations.creation_observed(&key);
+                    self.queue.add(&key);
+                }
+            }
+            Change::Updated { new, .. } => {
+                if let Some(key) = Self::owner_key(new) {
+                    self.queue.add(&key);
+                }
+            }
+            Change::Deleted(pod) => {
+                if let Some(key) = Self::owner_key(pod) {
+                    self.expectations.deletion_observed(&key);
+                    self.queue.add(&key);
+                }
+            }
+        }
+    }
+
+    /// One sync of the Job with this key.
+    async fn sync(&self, key: &str) -> Result<(), SyncError> {
+        let Some(job) = self.jobs.get(key) else {
+            self.expectations.delete(key);
+            return Ok(());
+        };
+        if !self.expectations.satisfied(key) || job.metadata.deletion_timestamp.is_some() {
+            return Ok(());
+        }
+        let (namespace, _) = split_key(key);
+        let namespace = namespace.unwrap_or_default();
+        let uid = job.metadata.uid.clone().unwrap_or_default();
+        let pods: Vec<Arc<Pod>> = self
+            .pods
+            .list_namespace(namespace)
+            .into_iter()
+            .filter(|pod| pod.metadata.deletion_timestamp.is_none())
+            .filter(|pod| controller_of(&pod.metadata).is_some_and(|owner| owner.uid == uid))
+            .collect();
+        let decision = decide_job(&job, &pods, self.clock.wall());
+        self.delete(key, &decision.delete).await?;
+        self.create(&job, key, decision.create).await?;
+        if job.status.as_ref() != Some(&decision.status) {
+            let name = job.metadata.name.as_deref().unwrap_or_default();
+            let patch = Patch::Merge(json!({ "status": decision.status }));
+            match Api::<Job>::namespaced(self.client.clone(), namespace)
+                .patch_status(name, &PatchParams::default(), &patch)
+                .await
+            {
+                Ok(_) => {}
+                Err(kube::Error::Api(s)) if s.code == 404 => {}
+                Err(source) => {
+                    return Err(SyncError {
+                        what: format!("updating the status of {key}"),
+                        source,
+                    });
+                }
+            }
+        }
+        if let Some(after) = decision.requeue_after {
+            self.queue.add_after(key, after);
+        }
+        Ok(())
+    }
+
+    /// Creates `count` pods in slow-start batches, expectations recorded first.
+    async fn create(&self, job: &Job, key: &str, count: usize) -> Result<(), SyncError> {
+        if count == 0 {
+            return Ok(());
+        }
+        let namespace = job.metadata.namespace.as_deref().unwrap_or_default();
+        let api = Api::<Pod>::namespaced(self.client.clone(), namespace);
+        let pod = new_pod(job);
+        let params = PostParams::default();
+        self.expectations.expect(key, count, 0);
+        let mut created = 0;
+        for batch in slow_start_batches(count) {
+            let results = join_all((0..batch).map(|_| api.create(&params, &pod))).await;
+            created += batch;
+            let mut failure = None;
+            for result in results {
+                if let Err(error) = result {
+                    self.expectations.creation_observed(key);
+                    failure.get_or_insert(error);
+                }
+            }
+            if let Some(source) = failure {
+                for _ in created..count {
+                    self.expectations.creation_observed(key);
+                }
+                return Err(SyncError {
+                    what: format!("creating pods for {key}"),
+                    source,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Deletes pods (each only in the incarnation we saw), expectations recorded first.
+    async fn delete(&self, key: &str, pods: &[Arc<Pod>]) -> Result<(), SyncError> {
+        if pods.is_empty() {
+            return Ok(());
+        }
+        self.expectations.expect(key, 0, pods.len());
+        let results = join_all(pods.iter().map(|pod| async {
+            let namespace = pod.metadata.namespace.as_deref().unwrap_or_default();
+            let name = pod.metadata.name.as_deref().unwrap_or_default();
+            let params = DeleteParams {
+                preconditions: Some(Preconditions {
+                    uid: pod.metadata.uid.clone(),
+                    resource_version: None,
+                }),
+                ..DeleteParams::default()
+            };
+            Api::<Pod>::namespaced(self.client.clone(), namespace)
+                .delete(name, &params)
+                .await
+        }))
+        .await;
+        let mut failure = None;
+        for result in results {
+            if let Err(error) = result {
+                self.expectations.deletion_observed(key);
+                if !matches!(&error, kube::Error::Api(s) if s.code == 404) {
+                    failure.get_or_insert(error);
+                }
+            }
+        }
+        match failure {
+            Some(source) => Err(SyncError {
+                what: format!("deleting pods of {key}"),
+                source,
+            }),
+            None => Ok(()),
+        }
+    }
+}

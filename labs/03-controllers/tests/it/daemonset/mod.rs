@@ -1,0 +1,4 @@
+//! Step 4: the DaemonSet controller, its pure decisions and the real thing against lab-02.
+
+mod decisions;
+mod live;
