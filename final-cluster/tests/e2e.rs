@@ -81,9 +81,16 @@ fn pods(ctl: &Ctl, selector: &str) -> Vec<(String, String, String, String)> {
     .collect()
 }
 
+/// The pods matching `selector` that are Running with a pod IP now.
+fn running_now(ctl: &Ctl, selector: &str) -> Vec<(String, String, String, String)> {
+    pods(ctl, selector)
+        .into_iter()
+        .filter(|(_, _, ip, phase)| phase == "Running" && ip.starts_with("10.244."))
+        .collect()
+}
+
 /// Waits until exactly `count` pods match `selector`, all Running with an IP; returns them.
 fn running(ctl: &Ctl, selector: &str, count: usize) -> Vec<(String, String, String, String)> {
-    let _report = Report(ctl);
     poll_until(
         CONVERGE,
         &format!("{count} running pods ({selector})"),
@@ -131,18 +138,21 @@ fn seed_000_on_three_nodes_with_real_kubectl() {
     let host = world.host();
     let bin_dir = options(&[]).bin_dir;
     let before = Machine::now(&world.prefix, world.state.path(), &bin_dir);
-    host.run(|| {
-        launcher.up(
-            &options(&["k8smaster", "k8snode1", "k8snode2"]),
-            &mut |line| eprintln!("up: {line}"),
-        )
-    })
-    .unwrap()
-    .expect("cluster up");
+    // A node is declared lost after 15 s without heartbeats (upstream: 50 s; more than the
+    // kubelet's 10 s Lease renewal), so the last step does not wait minutes.
+    let mut up = options(&["k8smaster", "k8snode1", "k8snode2"]);
+    up.controller_manager_args = vec![
+        "--node-monitor-grace-period=15s".to_owned(),
+        "--node-monitor-period=1s".to_owned(),
+    ];
+    host.run(|| launcher.up(&up, &mut |line| eprintln!("up: {line}")))
+        .unwrap()
+        .expect("cluster up");
     let ctl = Ctl {
         kubectl: kubectl.kubeconfig(launcher.kubeconfig()),
         host,
     };
+    let _report = Report(&ctl);
 
     // Three nodes, Ready, with their addresses.
     let nodes = ctl.ok(&["get", "nodes", "-o", "wide"]);
@@ -226,6 +236,30 @@ fn seed_000_on_three_nodes_with_real_kubectl() {
     ctl.ok(&["rollout", "status", "deployment/http-app", "--timeout=120s"]);
     let back = running(&ctl, "app=http-app", 5);
     assert_eq!(ctl.ok(&["logs", &back[0].0]).trim(), "serving");
+
+    // A worker is lost: its kubelet stops (and, here, its pods with it). The node goes
+    // Unknown, gets the unreachable taint, its pods are evicted after their toleration (2 s
+    // here, 300 s by default) and recreated on the other worker.
+    ctl.ok(&[
+        "patch",
+        "deployment/http-app",
+        "--type=merge",
+        "-p",
+        r#"{"spec":{"template":{"spec":{"tolerations":[{"key":"node.kubernetes.io/unreachable","operator":"Exists","effect":"NoExecute","tolerationSeconds":2}]}}}}"#,
+    ]);
+    ctl.ok(&["rollout", "status", "deployment/http-app", "--timeout=120s"]);
+    running(&ctl, "app=http-app", 5);
+    let kubelet = world.state.path().join("pids/k8snode2.kubelet.pid");
+    final_cluster::launcher::process::stop(&kubelet, final_cluster::launcher::process::STOP_GRACE)
+        .unwrap();
+    ctl.wait_for("k8snode2 NotReady", &["get", "node", "k8snode2"], |out| {
+        out.contains("NotReady").then_some(())
+    });
+    let moved = poll_until(CONVERGE, "every pod on k8snode1", || {
+        let pods = running_now(&ctl, "app=http-app");
+        (pods.len() == 5 && pods.iter().all(|(_, node, _, _)| node == "k8snode1")).then_some(pods)
+    });
+    assert_eq!(moved.len(), 5);
 
     // `down` leaves the machine as it was: no namespace, link, mount, cgroup or process.
     ctl.host

@@ -93,6 +93,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 nodes: default_nodes(usize::from(nodes)),
                 bin_dir,
                 etcd_servers,
+                controller_manager_args: Vec::new(),
             };
             eprintln!("cluster up: {} node(s)", options.nodes.len());
             let api = match launcher.up(&options, &mut progress) {

@@ -124,6 +124,7 @@ fn lock(pods: &Mutex<BTreeMap<String, Entry>>) -> MutexGuard<'_, BTreeMap<String
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
+// ANCHOR: start_pod
 impl PodRuntime for LabRuntime {
     fn start_pod(&self, pod: &corev1::Pod, reporter: StatusReporter) -> Result<(), RuntimeError> {
         let uid = reporter.uid().to_owned();
@@ -167,6 +168,7 @@ impl PodRuntime for LabRuntime {
             .map_err(|error| RuntimeError(format!("cannot start the pod's thread: {error}")))?;
         Ok(())
     }
+    // ANCHOR_END: start_pod
 
     fn stop_pod(&self, uid: &str, _grace: Duration) {
         let mut pods = self.lock();

@@ -97,6 +97,8 @@ pub struct UpOptions {
     pub bin_dir: PathBuf,
     /// `--etcd-servers` for the API server; the embedded store when empty.
     pub etcd_servers: Vec<String>,
+    /// More flags for kube-controller-manager (`--node-monitor-grace-period=10s`, say).
+    pub controller_manager_args: Vec<String>,
 }
 
 /// The default node names, as in the seed notes.
@@ -233,7 +235,11 @@ impl Launcher {
         for component in ["kube-controller-manager", "kube-scheduler"] {
             progress(&format!("{component} on {name}: starting"));
             let binary = options.bin_dir.join(component);
-            self.start(master, name, &binary, std::slice::from_ref(&kubeconfig))?;
+            let mut args = vec![kubeconfig.clone()];
+            if component == "kube-controller-manager" {
+                args.extend(options.controller_manager_args.iter().cloned());
+            }
+            self.start(master, name, &binary, &args)?;
         }
         // A kubelet on every node, the first included (seed 000's `get nodes` lists k8smaster),
         // one after the other: each node registers before the next starts, so node IPAM hands
