@@ -87,6 +87,9 @@ pub(crate) fn run_lab(root: &Path, lab: &Lab, options: RunOptions<'_>) -> Result
             "--color",
             "never",
         ])
+        // One step's check (check-labs) needs only the test harnesses (unit and integration
+        // tests): building the examples and the doc tests again for every step is wasted time.
+        .args(options.only_step.map(|_| "--tests"))
         .args(["--", "--color", "never"])
         .args(options.only_step.map(|step| format!("step{step}_")))
         // Snapshots are the specification: never written by a graded run.
