@@ -147,3 +147,50 @@ fn up_without_the_component_binaries_says_what_to_build() {
         "{error}"
     );
 }
+
+#[test]
+fn up_with_etcd_stores_the_cluster_in_real_etcd() {
+    labkit::require!(labkit::root());
+    labkit::require!(labkit::host_binary("etcd", "etcd-server"));
+    let world = World::new("etcd");
+    let launcher = world.launcher();
+    let host = world.host();
+    let mut up = options(&["k8smaster"]);
+    up.etcd = true;
+    let mut lines = Vec::new();
+    let api = host
+        .run(|| launcher.up(&up, &mut |line| lines.push(line.to_owned())))
+        .unwrap()
+        .expect("cluster up --etcd");
+    assert!(
+        lines.iter().any(|line| line == "etcd on k8smaster: ready"),
+        "{lines:?}"
+    );
+    // The API server was pointed at it, and etcd holds data.
+    let cmdline =
+        std::fs::read_to_string(world.state.path().join("pids/k8smaster.kube-apiserver.pid"))
+            .ok()
+            .and_then(|text| text.lines().next().map(str::to_owned))
+            .and_then(|pid| std::fs::read(format!("/proc/{pid}/cmdline")).ok())
+            .map(|bytes| String::from_utf8_lossy(&bytes).replace('\0', " "))
+            .unwrap_or_default();
+    assert!(
+        cmdline.contains("--etcd-servers=http://10.240.0.2:2379"),
+        "{cmdline}"
+    );
+    let db = world
+        .state
+        .path()
+        .join("node-data/k8smaster/etcd/member/snap/db");
+    assert!(db.is_file(), "{} is missing", db.display());
+    let nodes = host.run(|| get(api, "/api/v1/nodes")).unwrap();
+    assert!(nodes.contains("k8smaster"), "{nodes}");
+    let findings = host.run(|| launcher.verify()).unwrap();
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.ok && f.what.starts_with("etcd on k8smaster runs")),
+        "{findings:?}"
+    );
+    assert!(findings.iter().all(|f| f.ok), "{findings:?}");
+}

@@ -7,11 +7,14 @@ use std::process::Command;
 
 use anyhow::{Result, bail};
 
-/// `cargo xtask up [--nodes N] [--etcd-servers URLS]`: the system packages (as root; the
+/// `cargo xtask up [--nodes N] [--etcd | --etcd-servers URLS]`: the system packages (as root; the
 /// offline busybox image needs busybox-static), build, then `cluster up`.
-pub(crate) fn up(root: &Path, nodes: u8, etcd_servers: Option<&str>) -> Result<()> {
+pub(crate) fn up(root: &Path, nodes: u8, etcd_servers: Option<&str>, etcd: bool) -> Result<()> {
     crate::bootstrap::ensure_packages(false)?;
     let mut args = vec!["up".to_owned(), format!("--nodes={nodes}")];
+    if etcd {
+        args.push("--etcd".to_owned());
+    }
     if let Some(servers) = etcd_servers {
         args.push(format!("--etcd-servers={servers}"));
     }

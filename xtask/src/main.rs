@@ -126,8 +126,11 @@ enum Cmd {
         #[arg(long, default_value_t = 3)]
         nodes: u8,
         /// Run the API server on these etcd endpoints instead of the embedded store.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "etcd")]
         etcd_servers: Option<String>,
+        /// Run real etcd on the control-plane node as the store.
+        #[arg(long)]
+        etcd: bool,
     },
     /// Bring the local cluster down, removing everything `up` made.
     Down,
@@ -170,7 +173,8 @@ fn run(command: Cmd) -> Result<bool> {
         Cmd::Up {
             nodes,
             etcd_servers,
-        } => cluster::up(&root, nodes, etcd_servers.as_deref()).map(|()| true),
+            etcd,
+        } => cluster::up(&root, nodes, etcd_servers.as_deref(), etcd).map(|()| true),
         Cmd::Down => cluster::down(&root).map(|()| true),
     }
 }

@@ -1,7 +1,7 @@
 //! `cluster`: the launcher of the local cluster.
 //!
 //! ```text
-//! cluster up [--nodes 3] [--etcd-servers URL,...]   # nodes k8smaster, k8snode1, k8snode2
+//! cluster up [--nodes 3] [--etcd | --etcd-servers URL,...]   # k8smaster, k8snode1, k8snode2
 //! cluster status
 //! cluster verify                                    # layer by layer; names what is broken
 //! cluster down                                      # also after a crash; safe to repeat
@@ -38,8 +38,11 @@ enum Command {
         #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u8).range(1..=20))]
         nodes: u8,
         /// Comma-separated etcd endpoints for the API server; the embedded store if absent.
-        #[arg(long, value_delimiter = ',')]
+        #[arg(long, value_delimiter = ',', conflicts_with = "etcd")]
         etcd_servers: Vec<String>,
+        /// Run real etcd on the control-plane node as the API server's store.
+        #[arg(long)]
+        etcd: bool,
     },
     /// Show the nodes and what runs on them.
     Status,
@@ -83,6 +86,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Up {
             nodes,
             etcd_servers,
+            etcd,
         } => {
             let bin_dir = std::env::current_exe()
                 .context("find this program's directory")?
@@ -93,6 +97,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 nodes: default_nodes(usize::from(nodes)),
                 bin_dir,
                 etcd_servers,
+                etcd,
                 controller_manager_args: Vec::new(),
             };
             eprintln!("cluster up: {} node(s)", options.nodes.len());

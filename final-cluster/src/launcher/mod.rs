@@ -39,6 +39,9 @@ pub const COMPONENTS: [&str; 4] = [
     "kubelet",
 ];
 
+/// etcd's client port on the control-plane node (`--etcd`).
+pub const ETCD_PORT: u16 = 2379;
+
 /// How long `up` waits for every node to be Ready.
 const NODES_READY_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -62,7 +65,10 @@ pub enum Error {
         source: std::io::Error,
     },
     /// A component binary is missing.
-    #[error("{0} not found: build the components first (cargo build -p final-cluster)")]
+    #[error(
+        "{0} not found: build the components first (cargo build -p final-cluster; for --etcd, \
+         install Debian's etcd-server)"
+    )]
     MissingBinary(PathBuf),
     /// A component did not become ready.
     #[error("{component} on {node} is not ready after {waited:?}; its log: {log}")]
@@ -95,8 +101,10 @@ pub struct UpOptions {
     pub nodes: Vec<String>,
     /// Where the component binaries are (`kube-apiserver`, ...).
     pub bin_dir: PathBuf,
-    /// `--etcd-servers` for the API server; the embedded store when empty.
+    /// `--etcd-servers` for the API server; the embedded store when empty (and no `etcd`).
     pub etcd_servers: Vec<String>,
+    /// Run real etcd (Debian's `etcd-server`) on the control-plane node as the store.
+    pub etcd: bool,
     /// More flags for kube-controller-manager (`--node-monitor-grace-period=10s`, say).
     pub controller_manager_args: Vec<String>,
 }
@@ -216,8 +224,12 @@ impl Launcher {
             // The controller manager runs the namespace controller and the garbage collector.
             "--disable-stopgap".to_owned(),
         ];
-        if !options.etcd_servers.is_empty() {
-            args.push(format!("--etcd-servers={}", options.etcd_servers.join(",")));
+        let mut etcd_servers = options.etcd_servers.clone();
+        if options.etcd {
+            etcd_servers = vec![self.start_etcd(master, name, progress)?];
+        }
+        if !etcd_servers.is_empty() {
+            args.push(format!("--etcd-servers={}", etcd_servers.join(",")));
         }
         progress(&format!("kube-apiserver on {name}: starting at {listen}"));
         let log = self.log_file(name, "kube-apiserver");
@@ -271,6 +283,38 @@ impl Launcher {
         })?;
         progress(&format!("node {name}: control plane (tainted NoSchedule)"));
         Ok(listen)
+    }
+
+    /// Starts etcd on the control-plane node (clients on the node's address, its peer port on
+    /// the node's loopback: a one-member cluster) and waits until it answers; its client URL.
+    fn start_etcd(
+        &self,
+        node: &crate::node_network::Node,
+        name: &str,
+        progress: &mut dyn FnMut(&str),
+    ) -> Result<String, Error> {
+        let etcd = find_on_path("etcd").ok_or_else(|| Error::MissingBinary("etcd".into()))?;
+        let client = SocketAddr::from((node.address, ETCD_PORT));
+        let data = self.state.join("node-data").join(name).join("etcd");
+        let args = vec![
+            format!("--name={name}"),
+            format!("--data-dir={}", data.display()),
+            format!("--listen-client-urls=http://{client}"),
+            format!("--advertise-client-urls=http://{client}"),
+            "--listen-peer-urls=http://127.0.0.1:2380".to_owned(),
+            "--initial-advertise-peer-urls=http://127.0.0.1:2380".to_owned(),
+            format!("--initial-cluster={name}=http://127.0.0.1:2380"),
+        ];
+        progress(&format!("etcd on {name}: starting at {client}"));
+        self.start(node, name, &etcd, &args)?;
+        wait_until_answers(client, API_READY_TIMEOUT).map_err(|waited| Error::NotReady {
+            component: "etcd".to_owned(),
+            node: name.to_owned(),
+            waited,
+            log: self.log_file(name, "etcd"),
+        })?;
+        progress(&format!("etcd on {name}: ready"));
+        Ok(format!("http://{client}"))
     }
 
     /// Starts one component on a node, with its pid file and log in the state directory.
@@ -387,6 +431,13 @@ impl Launcher {
         }
         Ok(())
     }
+}
+
+/// The first `name` on `PATH`.
+fn find_on_path(name: &str) -> Option<PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join(name))
+        .find(|path| path.is_file())
 }
 
 /// Polls a TCP connect until it succeeds or `timeout` passes (then: how long it waited).

@@ -29,6 +29,7 @@ pub struct Finding {
 pub fn chapter_of(component: &str) -> &'static str {
     match component {
         "kube-apiserver" => "book/src/lab-02-apiserver.md",
+        "etcd" => "book/src/lab-02-apiserver.md#step-1",
         "kube-controller-manager" => "book/src/lab-03-controllers.md",
         "kube-scheduler" => "book/src/lab-04-scheduler.md",
         "kubelet" => "book/src/lab-03-controllers.md#step-7",
@@ -49,6 +50,9 @@ impl Launcher {
             .iter()
             .map(|component| (master.clone(), *component))
             .collect();
+        if self.pid_file(master, "etcd").exists() {
+            expected.insert(0, (master.clone(), "etcd"));
+        }
         expected.extend(nodes.iter().map(|node| (node.clone(), "kubelet")));
         for (node, component) in &expected {
             let recorded = process::read_pid_file(&self.pid_file(node, component));

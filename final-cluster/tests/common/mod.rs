@@ -70,6 +70,7 @@ pub fn options(nodes: &[&str]) -> UpOptions {
             .unwrap()
             .to_path_buf(),
         etcd_servers: Vec::new(),
+        etcd: false,
         controller_manager_args: Vec::new(),
     }
 }
