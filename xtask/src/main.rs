@@ -111,14 +111,14 @@ enum Cmd {
     Book,
     /// Measure an area side by side with its real peer (runtime: lab-01 vs crun and runc;
     /// apiserver: lab-02 on both stores vs raw etcd; scheduler: lab-04 on scheduler_perf's
-    /// workloads vs upstream's thresholds).
+    /// workloads vs upstream's thresholds; cluster: `cluster up` and pod startup latency).
     Bench {
-        /// The area to measure: runtime, apiserver or scheduler.
+        /// The area to measure: runtime, apiserver, scheduler or cluster.
         area: String,
         /// How many runs per contender (apiserver: requests per row, at least 100; scheduler:
-        /// runs per workload, 3 is plenty).
-        #[arg(long, default_value_t = 100)]
-        runs: usize,
+        /// runs per workload, 3 is plenty; cluster: whole clusters, default 3).
+        #[arg(long)]
+        runs: Option<usize>,
     },
     /// Build the final cluster's programs and bring the local cluster up (root or sudo).
     Up {

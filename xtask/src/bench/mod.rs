@@ -5,6 +5,7 @@
 //! the peer the blueprint names for the area.
 
 mod apiserver;
+mod cluster;
 mod runtime;
 mod scheduler;
 
@@ -14,10 +15,12 @@ use std::time::Duration;
 use anyhow::{Result, bail};
 
 /// The areas that have a benchmark.
-const AREAS: &[&str] = &["runtime", "apiserver", "scheduler"];
+const AREAS: &[&str] = &["runtime", "apiserver", "scheduler", "cluster"];
 
 /// `cargo xtask bench <area> [--runs N]`.
-pub(crate) fn bench(root: &Path, area: &str, runs: usize) -> Result<()> {
+pub(crate) fn bench(root: &Path, area: &str, runs: Option<usize>) -> Result<()> {
+    // A cluster run brings a whole cluster up and down: a few are plenty.
+    let runs = runs.unwrap_or(if area == "cluster" { 3 } else { 100 });
     if runs < 2 {
         bail!("--runs must be at least 2 (got {runs})");
     }
@@ -25,6 +28,7 @@ pub(crate) fn bench(root: &Path, area: &str, runs: usize) -> Result<()> {
         "runtime" => runtime::bench(root, runs),
         "apiserver" => apiserver::bench(root, runs),
         "scheduler" => scheduler::bench(root, runs),
+        "cluster" => cluster::bench(root, runs),
         other => bail!(
             "no benchmark for `{other}` yet; the areas with one are: {}",
             AREAS.join(", ")
