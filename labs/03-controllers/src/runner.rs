@@ -2,7 +2,7 @@
 //! synced, workers on a queue, and a clean stop (upstream `informerFactory.Start`,
 //! `cache.WaitForCacheSync`, `go wait.Until(worker)`, `queue.ShutDown`).
 //!
-//! Step 2's ReplicaSet controller spells this out by hand; step 5's controllers share it.
+//! Step 2's ReplicaSet controller spells this out by hand; every later controller shares it.
 
 use std::fmt::Display;
 use std::future::Future;

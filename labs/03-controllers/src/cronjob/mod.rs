@@ -20,7 +20,8 @@ use serde_json::json;
 use self::decide::decide_cron_job;
 use crate::informer::{Cache, Change, Informer, object_key, split_key};
 use crate::pods::controller_of;
-use crate::queue::{WorkQueue, run_workers};
+use crate::queue::WorkQueue;
+use crate::runner::Tasks;
 
 /// Upstream's default `--concurrent-cron-job-syncs`.
 pub const DEFAULT_WORKERS: usize = 5;
@@ -76,42 +77,23 @@ pub async fn run(
         }
     });
 
-    let (stop, stopped) = tokio::sync::watch::channel(false);
-    let wait = |mut stopped: tokio::sync::watch::Receiver<bool>| async move {
-        let _ = stopped.wait_for(|stop| *stop).await;
-    };
-    let informers = tokio::spawn({
-        let stopped = stopped.clone();
-        async move {
-            tokio::join!(
-                cron_informer.run(wait(stopped.clone())),
-                job_informer.run(wait(stopped))
-            );
-        }
-    });
-    let workers_done = tokio::spawn({
-        let controller = controller.clone();
-        let mut stopped = stopped.clone();
-        async move {
-            while !(controller.cron_jobs.has_synced() && controller.jobs.has_synced()) {
-                tokio::select! {
-                    _ = stopped.changed() => return,
-                    () = tokio::time::sleep(std::time::Duration::from_millis(20)) => {}
-                }
-            }
-            let queue = controller.queue.clone();
-            run_workers(queue, workers, move |key| {
-                let controller = controller.clone();
-                async move { controller.sync(&key).await }
-            })
-            .await;
-        }
-    });
-    shutdown.await;
-    let _ = stop.send(true);
-    controller.queue.shut_down();
-    let _ = informers.await;
-    let _ = workers_done.await;
+    let mut tasks = Tasks::new();
+    tasks.informer(cron_informer);
+    tasks.informer(job_informer);
+    let synced = controller.clone();
+    let worker = controller.clone();
+    tasks.workers(
+        "cronjob-controller",
+        controller.queue.clone(),
+        workers,
+        move || synced.cron_jobs.has_synced() && synced.jobs.has_synced(),
+        || {},
+        move |key| {
+            let controller = worker.clone();
+            async move { controller.sync(&key).await }
+        },
+    );
+    tasks.run_until(shutdown).await;
 }
 
 impl CronJobController {

@@ -30,8 +30,9 @@ use self::decide::{calculate_status, daemon_actions, new_pod};
 use crate::expectations::Expectations;
 use crate::informer::{Cache, Change, Informer, object_key, split_key};
 use crate::pods::controller_of;
-use crate::queue::{WorkQueue, run_workers};
+use crate::queue::WorkQueue;
 use crate::replicaset::decide::slow_start_batches;
+use crate::runner::Tasks;
 
 /// Upstream's default `--concurrent-daemonset-syncs`.
 pub const DEFAULT_WORKERS: usize = 2;
@@ -98,46 +99,26 @@ pub async fn run(
         }
     });
 
-    let (stop, stopped) = tokio::sync::watch::channel(false);
-    let wait = |mut stopped: tokio::sync::watch::Receiver<bool>| async move {
-        let _ = stopped.wait_for(|stop| *stop).await;
-    };
-    let informers = tokio::spawn({
-        let stopped = stopped.clone();
-        async move {
-            tokio::join!(
-                ds_informer.run(wait(stopped.clone())),
-                pod_informer.run(wait(stopped.clone())),
-                node_informer.run(wait(stopped))
-            );
-        }
-    });
-    let workers_done = tokio::spawn({
-        let controller = controller.clone();
-        let mut stopped = stopped.clone();
-        async move {
-            while !(controller.daemonsets.has_synced()
-                && controller.pods.has_synced()
-                && controller.nodes.has_synced())
-            {
-                tokio::select! {
-                    _ = stopped.changed() => return,
-                    () = tokio::time::sleep(std::time::Duration::from_millis(20)) => {}
-                }
-            }
-            let queue = controller.queue.clone();
-            run_workers(queue, workers, move |key| {
-                let controller = controller.clone();
-                async move { controller.sync(&key).await }
-            })
-            .await;
-        }
-    });
-    shutdown.await;
-    let _ = stop.send(true);
-    controller.queue.shut_down();
-    let _ = informers.await;
-    let _ = workers_done.await;
+    let mut tasks = Tasks::new();
+    tasks.informer(ds_informer);
+    tasks.informer(pod_informer);
+    tasks.informer(node_informer);
+    let synced = controller.clone();
+    let worker = controller.clone();
+    tasks.workers(
+        "daemonset-controller",
+        controller.queue.clone(),
+        workers,
+        move || {
+            synced.daemonsets.has_synced() && synced.pods.has_synced() && synced.nodes.has_synced()
+        },
+        || {},
+        move |key| {
+            let controller = worker.clone();
+            async move { controller.sync(&key).await }
+        },
+    );
+    tasks.run_until(shutdown).await;
 }
 
 impl DaemonSetController {
