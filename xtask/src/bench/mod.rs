@@ -5,6 +5,7 @@
 //! the peer the blueprint names for the area.
 
 mod apiserver;
+mod controllers;
 mod runtime;
 mod scheduler;
 
@@ -14,16 +15,19 @@ use std::time::Duration;
 use anyhow::{Result, bail};
 
 /// The areas that have a benchmark.
-const AREAS: &[&str] = &["runtime", "apiserver", "scheduler"];
+const AREAS: &[&str] = &["runtime", "apiserver", "controllers", "scheduler"];
 
-/// `cargo xtask bench <area> [--runs N]`.
-pub(crate) fn bench(root: &Path, area: &str, runs: usize) -> Result<()> {
+/// `cargo xtask bench <area> [--runs N]`; without `--runs`, 3 for controllers (a run takes
+/// about a minute) and 100 for the others.
+pub(crate) fn bench(root: &Path, area: &str, runs: Option<usize>) -> Result<()> {
+    let runs = runs.unwrap_or(if area == "controllers" { 3 } else { 100 });
     if runs < 2 {
         bail!("--runs must be at least 2 (got {runs})");
     }
     match area {
         "runtime" => runtime::bench(root, runs),
         "apiserver" => apiserver::bench(root, runs),
+        "controllers" => controllers::bench(root, runs),
         "scheduler" => scheduler::bench(root, runs),
         other => bail!(
             "no benchmark for `{other}` yet; the areas with one are: {}",
