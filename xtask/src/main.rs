@@ -110,13 +110,15 @@ enum Cmd {
     /// Check the book's includes and step sections, then build it with mdbook.
     Book,
     /// Measure an area side by side with its real peer (runtime: lab-01 vs crun and runc;
-    /// apiserver: lab-02 on both stores vs raw etcd; scheduler: lab-04 on scheduler_perf's
+    /// apiserver: lab-02 on both stores vs raw etcd; controllers: lab-03 scaling and rolling
+    /// out on hollow nodes vs the apiserver alone; scheduler: lab-04 on scheduler_perf's
     /// workloads vs upstream's thresholds; cluster: `cluster up` and pod startup latency).
     Bench {
-        /// The area to measure: runtime, apiserver, scheduler or cluster.
+        /// The area to measure: runtime, apiserver, controllers, scheduler or cluster.
         area: String,
-        /// How many runs per contender (apiserver: requests per row, at least 100; scheduler:
-        /// runs per workload, 3 is plenty; cluster: whole clusters, default 3).
+        /// How many runs per contender (default 100; apiserver: requests per row, at least 100;
+        /// scheduler: runs per workload, 3 is plenty; controllers and cluster: default 3, each
+        /// run takes about a minute).
         #[arg(long)]
         runs: Option<usize>,
     },

@@ -6,6 +6,7 @@
 
 mod apiserver;
 mod cluster;
+mod controllers;
 mod runtime;
 mod scheduler;
 
@@ -15,18 +16,29 @@ use std::time::Duration;
 use anyhow::{Result, bail};
 
 /// The areas that have a benchmark.
-const AREAS: &[&str] = &["runtime", "apiserver", "scheduler", "cluster"];
+const AREAS: &[&str] = &[
+    "runtime",
+    "apiserver",
+    "controllers",
+    "scheduler",
+    "cluster",
+];
 
-/// `cargo xtask bench <area> [--runs N]`.
+/// `cargo xtask bench <area> [--runs N]`; without `--runs`, 3 for controllers and cluster (a
+/// run takes about a minute) and 100 for the others.
 pub(crate) fn bench(root: &Path, area: &str, runs: Option<usize>) -> Result<()> {
-    // A cluster run brings a whole cluster up and down: a few are plenty.
-    let runs = runs.unwrap_or(if area == "cluster" { 3 } else { 100 });
+    let runs = runs.unwrap_or(if matches!(area, "controllers" | "cluster") {
+        3
+    } else {
+        100
+    });
     if runs < 2 {
         bail!("--runs must be at least 2 (got {runs})");
     }
     match area {
         "runtime" => runtime::bench(root, runs),
         "apiserver" => apiserver::bench(root, runs),
+        "controllers" => controllers::bench(root, runs),
         "scheduler" => scheduler::bench(root, runs),
         "cluster" => cluster::bench(root, runs),
         other => bail!(
