@@ -24,6 +24,7 @@ const CONVERGE: Duration = Duration::from_secs(90);
 /// kubectl inside the test's host namespace.
 struct Ctl {
     kubectl: Kubectl,
+    kubeconfig: std::path::PathBuf,
     host: Netns,
 }
 
@@ -39,6 +40,37 @@ impl Ctl {
         let out = self.run(args);
         assert!(out.success, "kubectl {args:?} failed: {}", out.stderr);
         out.stdout
+    }
+
+    /// `kubectl logs -f pod`: the first line it streams (the stream itself never ends while
+    /// the container runs, so the process is killed after it).
+    fn follow_first_line(&self, pod: &str) -> String {
+        use std::io::BufRead as _;
+        let mut child = self
+            .host
+            .run(|| {
+                std::process::Command::new(self.kubectl.binary())
+                    .args(["logs", "-f", pod])
+                    .env("KUBECONFIG", self.kubeconfig.as_os_str())
+                    // kubectl caches discovery under HOME: the cluster's state, not root's.
+                    .env(
+                        "HOME",
+                        self.kubeconfig
+                            .parent()
+                            .unwrap_or(std::path::Path::new("/")),
+                    )
+                    .stdout(std::process::Stdio::piped())
+                    .spawn()
+            })
+            .expect("enter the host namespace")
+            .expect("start kubectl logs -f");
+        let mut line = String::new();
+        if let Some(stdout) = child.stdout.take() {
+            let _ = std::io::BufReader::new(stdout).read_line(&mut line);
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        line
     }
 
     /// Polls a kubectl query until `check` accepts its stdout.
@@ -150,6 +182,7 @@ fn seed_000_on_three_nodes_with_real_kubectl() {
         .expect("cluster up");
     let ctl = Ctl {
         kubectl: kubectl.kubeconfig(launcher.kubeconfig()),
+        kubeconfig: launcher.kubeconfig(),
         host,
     };
     let _report = Report(&ctl);
@@ -204,8 +237,10 @@ fn seed_000_on_three_nodes_with_real_kubectl() {
     );
     assert_eq!(page, *second);
 
-    // logs and exec.
+    // logs, logs -f and exec.
     assert_eq!(ctl.ok(&["logs", first]).trim(), "serving");
+    let followed = ctl.follow_first_line(first);
+    assert_eq!(followed.trim(), "serving");
     assert_eq!(ctl.ok(&["exec", first, "--", "hostname"]).trim(), *first);
     let failed = ctl.run(&["exec", first, "--", "sh", "-c", "exit 3"]);
     assert_eq!(failed.code, Some(3), "{failed:?}");
