@@ -119,6 +119,9 @@ enum Cmd {
         /// runs per workload, 3 is plenty).
         #[arg(long, default_value_t = 100)]
         runs: usize,
+        /// scheduler: the pods of each end-to-end run (lab-02 + lab-04 + 5000 hollow nodes).
+        #[arg(long, default_value_t = 5000)]
+        pods: usize,
     },
     /// Build the final cluster's programs and bring the local cluster up (root or sudo).
     Up {
@@ -166,7 +169,7 @@ fn run(command: Cmd) -> Result<bool> {
         Cmd::Test => pipeline::test(&root).map(|()| true),
         Cmd::Bootstrap => bootstrap::ensure_system_parts(false).map(|()| true),
         Cmd::Book => pipeline::book(&root).map(|()| true),
-        Cmd::Bench { area, runs } => bench::bench(&root, &area, runs).map(|()| true),
+        Cmd::Bench { area, runs, pods } => bench::bench(&root, &area, runs, pods).map(|()| true),
         Cmd::Up {
             nodes,
             etcd_servers,

@@ -16,15 +16,15 @@ use anyhow::{Result, bail};
 /// The areas that have a benchmark.
 const AREAS: &[&str] = &["runtime", "apiserver", "scheduler"];
 
-/// `cargo xtask bench <area> [--runs N]`.
-pub(crate) fn bench(root: &Path, area: &str, runs: usize) -> Result<()> {
+/// `cargo xtask bench <area> [--runs N] [--pods N]` (`pods`: the scheduler's end-to-end runs).
+pub(crate) fn bench(root: &Path, area: &str, runs: usize, pods: usize) -> Result<()> {
     if runs < 2 {
         bail!("--runs must be at least 2 (got {runs})");
     }
     match area {
         "runtime" => runtime::bench(root, runs),
         "apiserver" => apiserver::bench(root, runs),
-        "scheduler" => scheduler::bench(root, runs),
+        "scheduler" => scheduler::bench(root, runs, pods),
         other => bail!(
             "no benchmark for `{other}` yet; the areas with one are: {}",
             AREAS.join(", ")
