@@ -5,14 +5,9 @@
 //! node informer ──► Snapshot (nodes)             ──┐
 //! pod informer  ──► Snapshot (pods with nodeName)  ├─► cluster events ─► move_all_on_event
 //!               └─► SchedulingQueue (pending pods whose schedulerName is ours)
-//! loop: pop ─► schedule_one ─► assume ─┬─► next pop
-//!                           │            └─► (task) POST pods/NAME/binding ─► Scheduled event
+//! loop: pop ─► schedule_one ─► assume ─► POST pods/NAME/binding ─► Scheduled event
 //!                           └► preempt, or PodScheduled=False + FailedScheduling event
 //! ```
-//!
-//! As upstream, the binding cycle runs apart from the scheduling cycle: once a pod is assumed
-//! the next pod can be scheduled against a snapshot that already counts it, while the API
-//! round trips of the binding and its event happen in a task of their own.
 //!
 //! The loop sleeps on a [`Notify`] that the informer handlers ring whenever they give the
 //! queue work, and wakes at least every [`POLL_INTERVAL`] as well: a pod whose back-off ends
@@ -29,7 +24,7 @@ use kube::Api;
 use lab_03::informer::{Cache, Change, Informer};
 use lab_03::manager::Config as ClientConfig;
 use labkit::SystemClock;
-use tokio::sync::{Notify, Semaphore, watch};
+use tokio::sync::{Notify, watch};
 
 use crate::framework::{Profile, SchedulingState};
 use crate::queue::{ClusterEvent, NodeChange, QueueConfig, SchedulingQueue};
@@ -38,10 +33,6 @@ use crate::snapshot::Snapshot;
 /// The longest the loop sleeps without a notification: how late a pod whose back-off ended
 /// can be popped.
 pub const POLL_INTERVAL: Duration = Duration::from_millis(100);
-
-/// How many binding cycles may run at once. Upstream runs each in its own goroutine without a
-/// bound; a bound here keeps a burst of pods from opening a connection per binding.
-pub const MAX_BINDINGS_IN_FLIGHT: usize = 64;
 
 /// Why the scheduler could not start.
 #[derive(Debug, thiserror::Error)]
@@ -146,14 +137,13 @@ pub async fn run(
     let pod_cache = pods.cache();
     let pod_task = tokio::spawn(pods.run(until()));
 
-    let scheduler = Arc::new(writes::Writer {
+    let scheduler = writes::Writer {
         client,
         shared: shared.clone(),
         profile,
         preemption: config.preemption,
         pods: pod_cache,
-        bindings: Arc::new(Semaphore::new(MAX_BINDINGS_IN_FLIGHT)),
-    });
+    };
     let loop_task = tokio::spawn(scheduling_loop(scheduler, until()));
     shutdown.await;
     let _ = stop.send(true);
@@ -177,7 +167,7 @@ async fn wait_synced(cache: &Cache<Node>, shutdown: impl Future<Output = ()>) {
 // ANCHOR: loop
 /// Pops pods and schedules them one at a time (upstream `ScheduleOne`), sleeping when the queue
 /// has nothing ready.
-async fn scheduling_loop(writer: Arc<writes::Writer>, shutdown: impl Future<Output = ()>) {
+async fn scheduling_loop(writer: writes::Writer, shutdown: impl Future<Output = ()>) {
     tokio::pin!(shutdown);
     loop {
         let popped = writer.shared.lock().queue.pop();

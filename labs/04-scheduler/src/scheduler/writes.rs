@@ -1,7 +1,6 @@
 //! One scheduling cycle of the loop and what it writes to the API server: the binding, the
 //! pod's status (`PodScheduled=False`, `nominatedNodeName`), the victims' deletion, the events.
 
-use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use k8s_openapi::api::core::v1::{Binding, Event, EventSource, ObjectReference, Pod};
@@ -11,7 +10,6 @@ use kube::api::{DeleteParams, Patch, PatchParams, PostParams};
 use kube::{Api, Client};
 use lab_03::informer::Cache;
 use serde_json::json;
-use tokio::sync::Semaphore;
 
 use super::Shared;
 use crate::framework::{Profile, schedule_one};
@@ -30,8 +28,6 @@ pub(crate) struct Writer {
     pub(crate) profile: Profile,
     pub(crate) preemption: bool,
     pub(crate) pods: Cache<Pod>,
-    /// Limits the binding cycles in flight ([`super::MAX_BINDINGS_IN_FLIGHT`]).
-    pub(crate) bindings: Arc<Semaphore>,
 }
 
 /// What the pure part of a cycle decided (computed under the lock, written without it).
@@ -47,9 +43,8 @@ enum Outcome {
 
 impl Writer {
     // ANCHOR: schedule
-    /// One cycle for `queued`: decide under the lock, then write to the API server: a binding
-    /// in a task of its own (the binding cycle), a failure before the next cycle.
-    pub(crate) async fn schedule(self: &Arc<Self>, queued: QueuedPodInfo) {
+    /// One cycle for `queued`: decide under the lock, then write to the API server.
+    pub(crate) async fn schedule(&self, queued: QueuedPodInfo) {
         let pod = &queued.info;
         if self.already_handled(pod) {
             self.shared.lock().queue.done(&pod.key);
@@ -88,18 +83,7 @@ impl Writer {
             }
         };
         match outcome {
-            Outcome::Bind(node) => {
-                // Waits only when MAX_BINDINGS_IN_FLIGHT bindings are already running; the
-                // semaphore is never closed.
-                let Ok(permit) = self.bindings.clone().acquire_owned().await else {
-                    return;
-                };
-                let (writer, pod) = (Arc::clone(self), Arc::clone(pod));
-                tokio::spawn(async move {
-                    writer.bind(&pod, &node).await;
-                    drop(permit);
-                });
-            }
+            Outcome::Bind(node) => self.bind(pod, &node).await,
             Outcome::Unschedulable { message, nominated } => {
                 if let Some((node, victims)) = nominated {
                     self.preempt(pod, &node, &victims).await;

@@ -168,8 +168,8 @@ fn bound_or_reported(cluster: &Cluster, name: &str) -> Option<String> {
 
 #[test]
 fn step4_loop_binds_a_burst_without_overcommitting_nodes() {
-    // Bindings run beside the next cycles: each cycle must already count the pods assumed
-    // before it, or two pods would both be given the last room on a node.
+    // Pods arrive faster than they are bound: each cycle must count the pods assumed before
+    // it, or two pods would both be given the last room on a node.
     let cluster = Cluster::start();
     for name in ["a", "b", "c"] {
         cluster.create_node(name, "8", "4Gi");
