@@ -121,6 +121,9 @@ enum Cmd {
         /// run takes about a minute).
         #[arg(long)]
         runs: Option<usize>,
+        /// scheduler: the pods of each end-to-end run (lab-02 + lab-04 + 5000 hollow nodes).
+        #[arg(long, default_value_t = 5000)]
+        pods: usize,
     },
     /// Build the final cluster's programs and bring the local cluster up (root or sudo).
     Up {
@@ -171,7 +174,7 @@ fn run(command: Cmd) -> Result<bool> {
         Cmd::Test => pipeline::test(&root).map(|()| true),
         Cmd::Bootstrap => bootstrap::ensure_system_parts(false).map(|()| true),
         Cmd::Book => pipeline::book(&root).map(|()| true),
-        Cmd::Bench { area, runs } => bench::bench(&root, &area, runs).map(|()| true),
+        Cmd::Bench { area, runs, pods } => bench::bench(&root, &area, runs, pods).map(|()| true),
         Cmd::Up {
             nodes,
             etcd_servers,

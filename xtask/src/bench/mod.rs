@@ -24,9 +24,10 @@ const AREAS: &[&str] = &[
     "cluster",
 ];
 
-/// `cargo xtask bench <area> [--runs N]`; without `--runs`, 3 for controllers and cluster (a
-/// run takes about a minute) and 100 for the others.
-pub(crate) fn bench(root: &Path, area: &str, runs: Option<usize>) -> Result<()> {
+/// `cargo xtask bench <area> [--runs N] [--pods N]`; without `--runs`, 3 for controllers and
+/// cluster (a run takes about a minute) and 100 for the others; `pods`: the scheduler's
+/// end-to-end runs.
+pub(crate) fn bench(root: &Path, area: &str, runs: Option<usize>, pods: usize) -> Result<()> {
     let runs = runs.unwrap_or(if matches!(area, "controllers" | "cluster") {
         3
     } else {
@@ -39,7 +40,7 @@ pub(crate) fn bench(root: &Path, area: &str, runs: Option<usize>) -> Result<()> 
         "runtime" => runtime::bench(root, runs),
         "apiserver" => apiserver::bench(root, runs),
         "controllers" => controllers::bench(root, runs),
-        "scheduler" => scheduler::bench(root, runs),
+        "scheduler" => scheduler::bench(root, runs, pods),
         "cluster" => cluster::bench(root, runs),
         other => bail!(
             "no benchmark for `{other}` yet; the areas with one are: {}",

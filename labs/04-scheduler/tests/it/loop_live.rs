@@ -1,6 +1,8 @@
 //! Step 4, the loop against a real API server: lab-02 in-process, lab-04's scheduler binding
 //! pods through `pods/binding`, reporting failures on the pod, and retrying on cluster events.
 
+use std::collections::BTreeMap;
+
 use k8s_openapi::api::core::v1::PodCondition;
 
 use crate::cluster::{Cluster, node_name};
@@ -148,4 +150,46 @@ fn step5_loop_preempts_a_lower_priority_pod_and_nominates_its_node() {
         node_name(&cluster.pods().get("high").await.ok()?)
     });
     assert_eq!(node, "solo");
+}
+
+/// Waits until `name` is bound (its node) or reported unschedulable (`None`).
+fn bound_or_reported(cluster: &Cluster, name: &str) -> Option<String> {
+    cluster.wait_for(&format!("{name} bound or reported"), || async {
+        let pod = cluster.pods().get(name).await.ok()?;
+        match node_name(&pod) {
+            Some(node) => Some(Some(node)),
+            None => pod_scheduled(cluster, name)
+                .await
+                .filter(|c| c.status == "False")
+                .map(|_| None),
+        }
+    })
+}
+
+#[test]
+fn step4_loop_binds_a_burst_without_overcommitting_nodes() {
+    // Pods arrive faster than they are bound: each cycle must count the pods assumed before
+    // it, or two pods would both be given the last room on a node.
+    let cluster = Cluster::start();
+    for name in ["a", "b", "c"] {
+        cluster.create_node(name, "8", "4Gi");
+    }
+    cluster.start_scheduler(false);
+    let names: Vec<String> = (0..13).map(|i| format!("burst-{i}")).collect();
+    for name in &names {
+        cluster.create_pod(name, "100m", "1Gi", "default-scheduler");
+    }
+    let mut per_node = BTreeMap::new();
+    let mut unschedulable = 0;
+    for name in &names {
+        match bound_or_reported(&cluster, name) {
+            Some(node) => *per_node.entry(node).or_insert(0) += 1,
+            None => unschedulable += 1,
+        }
+    }
+    // 4 Gi nodes hold four 1 Gi pods each: 12 bound, 4 per node, one left over.
+    let expected: BTreeMap<String, i32> = [("a", 4), ("b", 4), ("c", 4)]
+        .map(|(n, c)| (n.to_string(), c))
+        .into();
+    assert_eq!((per_node, unschedulable), (expected, 1));
 }

@@ -3,6 +3,7 @@
 //! Graded tests are named `step<N>_<behaviour>`: `cargo xtask grade` maps each to its step by
 //! that prefix. Nodes and pods are written as YAML, the way a learner would write them.
 
+mod agreement;
 mod cluster;
 mod filters;
 mod filters_affinity;
