@@ -156,9 +156,13 @@ impl PodLife {
             .collect();
         events.sort();
         events.dedup();
+        let mut stop_received = false;
         for at in events {
             tokio::select! {
-                _ = &mut stopped => break,
+                _ = &mut stopped => {
+                    stop_received = true;
+                    break;
+                }
                 () = tokio::time::sleep_until(start + at) => {}
             }
             self.advance(at, ready_after);
@@ -173,8 +177,11 @@ impl PodLife {
             }
             reporter.status(status);
         }
-        // Runs until stopped (a closed channel: the runtime is gone, so stop too).
-        let _ = stopped.await;
+        // Runs until stopped (a closed channel: the runtime is gone, so stop too). A receiver
+        // that already completed must not be polled again.
+        if !stop_received {
+            let _ = stopped.await;
+        }
         for container in &mut self.containers {
             if container.state == HollowState::Running {
                 container.state = HollowState::Exited(0);

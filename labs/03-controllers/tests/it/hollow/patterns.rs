@@ -94,3 +94,37 @@ fn step8_hollow_pod_phase_follows_the_exits_and_the_restart_policy() {
         "Failed"
     );
 }
+
+/// A pod stopped while it waits to become Ready still reports that it finished (the wait for
+/// the stop signal must not be polled a second time once it has fired).
+#[test]
+fn step8_a_pod_stopped_before_it_is_ready_reports_finished() {
+    use lab_03::hollow::HollowRuntime;
+    use lab_03::kubelet::{PodReport, PodRuntime, StatusReporter};
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let _entered = runtime.enter();
+    let hollow = HollowRuntime::new(Duration::from_secs(3600), "10.128.0.0".parse().unwrap())
+        .expect("a hollow runtime");
+    let (reports, received) = std::sync::mpsc::channel();
+    let reporter = StatusReporter::new("uid-1", move |_, report| {
+        let _ = reports.send(report);
+    });
+    let pod: k8s_openapi::api::core::v1::Pod = serde_json::from_value(serde_json::json!({
+        "metadata": {"name": "waiting", "namespace": "default", "uid": "uid-1"},
+        "spec": {"containers": [{"name": "app", "image": "busybox", "command": ["sleep", "3600"]}]},
+    }))
+    .unwrap();
+    hollow.start_pod(&pod, reporter).unwrap();
+    assert!(matches!(
+        received.recv_timeout(Duration::from_secs(10)),
+        Ok(PodReport::Status(_))
+    ));
+    hollow.stop_pod("uid-1", Duration::ZERO);
+    let finished = labkit::poll_until(Duration::from_secs(10), "the Finished report", || {
+        received
+            .try_iter()
+            .find(|report| matches!(report, PodReport::Finished(_)))
+    });
+    assert!(matches!(finished, PodReport::Finished(_)));
+}
