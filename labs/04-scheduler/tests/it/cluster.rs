@@ -2,7 +2,9 @@
 //! scheduler running against it, while the test's own thread waits with `wait_for`; plus the
 //! nodes, pods and events the tests make and read.
 
+use std::future::Future;
 use std::ops::Deref;
+use std::sync::{Arc, Mutex};
 
 use k8s_openapi::api::core::v1::{Event, Node, Pod};
 use kube::api::{ListParams, Patch, PatchParams, PostParams};
@@ -18,6 +20,8 @@ pub(crate) struct Cluster {
     server: LocalServer,
     /// A client for the apiserver.
     pub(crate) client: Client,
+    /// Why the scheduler stopped, if it did (a panic: an unfinished step's `todo!`, say).
+    scheduler_failure: Arc<Mutex<Option<String>>>,
 }
 
 impl Deref for Cluster {
@@ -35,7 +39,31 @@ impl Cluster {
         let config = ClientConfig::from_kubeconfig_yaml(&server.kubeconfig())
             .expect("lab-02's kubeconfig parses");
         let client = server.block_on(config.client()).expect("a client");
-        Cluster { server, client }
+        Cluster {
+            server,
+            client,
+            scheduler_failure: Arc::default(),
+        }
+    }
+
+    /// Polls `check` until it gives a value, like [`LocalServer::wait_for`], but fails at once
+    /// with the scheduler's own panic when the scheduler has stopped: waiting for a scheduler
+    /// that is gone would only end in a timeout that hides why.
+    pub(crate) fn wait_for<T, Fut>(&self, what: &str, mut check: impl FnMut() -> Fut) -> T
+    where
+        Fut: Future<Output = Option<T>>,
+    {
+        self.server.wait_for(what, || {
+            let failure = self
+                .scheduler_failure
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .clone();
+            if let Some(failure) = failure {
+                panic!("the scheduler stopped while waiting for {what}: {failure}");
+            }
+            check()
+        })
     }
 
     /// Starts the scheduler (default name), with or without preemption (step 5); it stops
@@ -44,13 +72,30 @@ impl Cluster {
         let client = ClientConfig::from_kubeconfig_yaml(&self.kubeconfig())
             .expect("lab-02's kubeconfig parses");
         let stopped = self.stopped();
-        self.runtime.spawn(async move {
+        let scheduler = self.runtime.spawn(async move {
             let config = scheduler::Config {
                 preemption,
                 ..scheduler::Config::new(client)
             };
             if let Err(error) = scheduler::run(config, stopped).await {
                 panic!("the scheduler failed: {error}");
+            }
+        });
+        // A watcher keeps the scheduler's panic message for `wait_for`.
+        let failure = self.scheduler_failure.clone();
+        self.runtime.spawn(async move {
+            if let Err(error) = scheduler.await
+                && error.is_panic()
+            {
+                let panic = error.into_panic();
+                let message = panic
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                    .unwrap_or_else(|| "a panic".to_owned());
+                *failure
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(message);
             }
         });
     }
