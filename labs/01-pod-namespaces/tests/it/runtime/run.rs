@@ -38,6 +38,52 @@ fn run_manifest(
     (status, lines)
 }
 
+/// A pod running on a thread of its own. Dropping it, also when the test fails half-way,
+/// stops the pod and waits for it: no sandbox or container outlives the test.
+struct Running<T> {
+    stop: mpsc::Sender<()>,
+    thread: Option<std::thread::JoinHandle<T>>,
+}
+
+impl<T> Running<T> {
+    fn start(f: impl FnOnce(mpsc::Receiver<()>) -> T + Send + 'static) -> Running<T>
+    where
+        T: Send + 'static,
+    {
+        let (stop, shutdown) = mpsc::channel();
+        let thread = std::thread::spawn(move || f(shutdown));
+        Running {
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    fn is_finished(&self) -> bool {
+        self.thread
+            .as_ref()
+            .is_none_or(std::thread::JoinHandle::is_finished)
+    }
+
+    /// Stops the pod and returns what its thread returned (its panic goes on to the test).
+    fn finish(mut self) -> T {
+        let _ = self.stop.send(());
+        match self.thread.take().map(std::thread::JoinHandle::join) {
+            Some(Ok(value)) => value,
+            Some(Err(panic)) => std::panic::resume_unwind(panic),
+            None => unreachable!("finished once"),
+        }
+    }
+}
+
+impl<T> Drop for Running<T> {
+    fn drop(&mut self) {
+        let _ = self.stop.send(());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
 /// Runs a Pod manifest until `done` holds for a status it reported and the log lines so far,
 /// then stops it; its last status and its log lines. Fails after a minute.
 fn run_until(
@@ -61,10 +107,9 @@ fn run_until(
         },
     };
     let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-    let (stop, shutdown) = mpsc::channel();
     let runner = {
         let lines = lines.clone();
-        std::thread::spawn(move || {
+        Running::start(move |shutdown| {
             run_pod(&plan, &options, &shutdown, &mut |container, line| {
                 lines.lock().unwrap().push(format!("{container}: {line}"));
             })
@@ -85,12 +130,8 @@ fn run_until(
                 .then_some(())
         },
     );
-    let _ = stop.send(());
-    let status = match runner.join() {
-        Ok(result) => result.unwrap(),
-        // The runner's own panic (an unfinished step's `todo!`, say) is the test's failure.
-        Err(panic) => std::panic::resume_unwind(panic),
-    };
+    // The runner's own panic (an unfinished step's `todo!`, say) is the test's failure.
+    let status = runner.finish().unwrap();
     let lines = lines.lock().unwrap().clone();
     (status, lines)
 }
@@ -272,8 +313,8 @@ fn run_pod_reports_status_changes_and_exec_targets_while_it_runs() {
             network: None,
         },
     };
-    let (stop, shutdown) = mpsc::channel();
-    let runner = std::thread::spawn(move || run_pod(&plan, &options, &shutdown, &mut |_, _| {}));
+    let runner =
+        Running::start(move |shutdown| run_pod(&plan, &options, &shutdown, &mut |_, _| {}));
     let target = labkit::poll_until(
         std::time::Duration::from_secs(30),
         "the running container published as an exec target",
@@ -283,8 +324,7 @@ fn run_pod_reports_status_changes_and_exec_targets_while_it_runs() {
     let result = exec_sync(helper(), &target, &argv, std::time::Duration::from_secs(10)).unwrap();
     assert_eq!(result.exit_code, 0, "{result:?}");
     assert_eq!(String::from_utf8_lossy(&result.stdout).trim(), "live");
-    stop.send(()).unwrap();
-    let last = runner.join().unwrap().unwrap();
+    let last = runner.finish().unwrap();
     let reported: Vec<corev1::PodStatus> = statuses.try_iter().collect();
     let running = reported
         .iter()
