@@ -277,6 +277,21 @@ pub static RESOURCES: &[Resource] = &[
         subresources: &[status("apps", "v1", "StatefulSet"), SCALE],
         round_trip: typed::<apps::v1::StatefulSet>,
     },
+    // A workload's template history: StatefulSets and DaemonSets keep one per revision,
+    // `kubectl rollout history/undo` reads them.
+    Resource {
+        group: "apps",
+        version: "v1",
+        kind: "ControllerRevision",
+        plural: "controllerrevisions",
+        singular: "controllerrevision",
+        short_names: &[],
+        categories: &[],
+        namespaced: true,
+        verbs: ALL_VERBS,
+        subresources: &[],
+        round_trip: typed::<apps::v1::ControllerRevision>,
+    },
     // ---- batch/v1 ----
     Resource {
         group: "batch",

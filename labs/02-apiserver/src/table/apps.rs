@@ -1,9 +1,12 @@
-//! Printers for the apps group: Deployments, ReplicaSets, DaemonSets and StatefulSets.
+//! Printers for the apps group: Deployments, ReplicaSets, DaemonSets, StatefulSets and
+//! ControllerRevisions.
 //!
 //! A `replicas` the object does not set reads as 1, the API default (the real printers see
 //! defaulted objects).
 
-use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
+use k8s_openapi::api::apps::v1::{
+    ControllerRevision, DaemonSet, Deployment, ReplicaSet, StatefulSet,
+};
 use k8s_openapi::api::core::v1::{Container, PodTemplateSpec};
 use k8s_openapi::jiff::Timestamp;
 use serde_json::Value;
@@ -177,5 +180,45 @@ fn stateful_set_row(object: &Value, now: Timestamp) -> Result<Row, TableError> {
         age_of(&stateful_set.metadata, now),
         names.into(),
         images.into(),
+    ]))
+}
+
+/// `kubectl get controllerrevisions`: which workload a revision belongs to, written as the
+/// lower-case `kind.group/name` the real printer uses (`statefulset.apps/web`).
+pub(crate) static CONTROLLER_REVISIONS: Printer = Printer {
+    columns: &[
+        Column::NAME,
+        Column::string("Controller", "Controller of the object"),
+        Column::integer("Revision", "Revision of the ControllerRevision"),
+        Column::AGE,
+    ],
+    row: controller_revision_row,
+};
+
+fn controller_revision_row(object: &Value, now: Timestamp) -> Result<Row, TableError> {
+    let revision: ControllerRevision = decode(object, "controllerrevisions")?;
+    let controller = revision
+        .metadata
+        .owner_references
+        .iter()
+        .flatten()
+        .find(|owner| owner.controller == Some(true))
+        .map_or_else(
+            || "<none>".to_owned(),
+            |owner| {
+                let group = owner.api_version.rsplit_once('/').map_or("", |(g, _)| g);
+                let kind = owner.kind.to_lowercase();
+                if group.is_empty() {
+                    format!("{kind}/{}", owner.name)
+                } else {
+                    format!("{kind}.{group}/{}", owner.name)
+                }
+            },
+        );
+    Ok(Row::new(vec![
+        name_of(&revision.metadata),
+        controller.into(),
+        revision.revision.into(),
+        age_of(&revision.metadata, now),
     ]))
 }

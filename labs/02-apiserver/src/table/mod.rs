@@ -212,6 +212,7 @@ pub fn printer_for(group: &str, resource: &str) -> &'static Printer {
         ("apps", "replicasets") => &apps::REPLICA_SETS,
         ("apps", "daemonsets") => &apps::DAEMON_SETS,
         ("apps", "statefulsets") => &apps::STATEFUL_SETS,
+        ("apps", "controllerrevisions") => &apps::CONTROLLER_REVISIONS,
         ("batch", "jobs") => &batch::JOBS,
         ("batch", "cronjobs") => &batch::CRON_JOBS,
         ("networking.k8s.io", "ingresses") => &other::INGRESSES,

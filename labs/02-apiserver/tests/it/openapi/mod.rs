@@ -40,6 +40,13 @@ fn served() -> Vec<ServedResource> {
         r("apps", "v1", "DaemonSet", "daemonsets", true).with_subresources(&["status"]),
         r("apps", "v1", "StatefulSet", "statefulsets", true)
             .with_subresources(&["status", "scale"]),
+        r(
+            "apps",
+            "v1",
+            "ControllerRevision",
+            "controllerrevisions",
+            true,
+        ),
         r("batch", "v1", "Job", "jobs", true).with_subresources(&["status"]),
         r("batch", "v1", "CronJob", "cronjobs", true).with_subresources(&["status"]),
         r("networking.k8s.io", "v1", "Ingress", "ingresses", true).with_subresources(&["status"]),

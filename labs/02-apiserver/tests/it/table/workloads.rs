@@ -158,6 +158,35 @@ fn step5_replicaset_daemonset_statefulset() {
     );
 }
 
+#[test]
+fn step5_controller_revision_names_its_controller_as_kind_group_slash_name() {
+    let mut owned = meta("web-7d4b9c", 300);
+    owned["ownerReferences"] = json!([{ "apiVersion": "apps/v1", "kind": "StatefulSet",
+        "name": "web", "uid": "u1", "controller": true }]);
+    let (headers, cells) = print_one(
+        "apps",
+        "controllerrevisions",
+        json!({ "metadata": owned, "revision": 2, "data": {} }),
+    );
+    assert_eq!(headers, "NAME CONTROLLER REVISION AGE");
+    assert_eq!(
+        cells,
+        vec![
+            json!("web-7d4b9c"),
+            json!("statefulset.apps/web"),
+            json!(2),
+            json!("5m")
+        ]
+    );
+
+    let (_, cells) = print_one(
+        "apps",
+        "controllerrevisions",
+        json!({ "metadata": meta("orphan", 300), "revision": 1 }),
+    );
+    assert_eq!(cells[1], json!("<none>"));
+}
+
 fn job(spec: Value, status: Value) -> Value {
     let mut spec = spec;
     spec["template"] = template(&[("pi", "perl")]);
