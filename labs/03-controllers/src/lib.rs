@@ -44,6 +44,8 @@
 //! - [`deployment`]: step 3. The pure decisions ([`deployment::hash`],
 //!   [`deployment::rolling`], [`deployment::recreate`], [`deployment::scale`],
 //!   [`deployment::status`], [`deployment::history`], [`deployment::claim`]) and the loop.
+//! - [`history`]: step 4. ControllerRevisions, the template history of StatefulSets and
+//!   DaemonSets, and the short hash Kubernetes names things with.
 //! - [`events`]: step 5. [`events::EventRecorder`], Events with aggregation, for every
 //!   controller.
 //! - [`dynamic`]: step 5. Discovery and metadata informers over any resource.
@@ -85,6 +87,7 @@ pub mod events;
 pub mod expectations;
 pub mod flags;
 pub mod garbagecollector;
+pub mod history;
 pub mod hollow;
 pub mod informer;
 pub mod job;

@@ -10,19 +10,7 @@ use k8s_openapi::api::core::v1::PodTemplateSpec;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
 
 use super::replicas::{POD_TEMPLATE_HASH, by_creation};
-
-/// The characters a hash is spelled with (upstream `rand.SafeEncodeString`): no vowels, so a
-/// hash never spells a word, and no `0`, `1`, `3` that look like letters.
-const SAFE_ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
-
-/// FNV-1a, 32 bits (Go's `hash/fnv.New32a`).
-fn fnv32a(bytes: &[u8], mut hash: u32) -> u32 {
-    for byte in bytes {
-        hash ^= u32::from(*byte);
-        hash = hash.wrapping_mul(16_777_619);
-    }
-    hash
-}
+use crate::history::safe_hash;
 
 // ANCHOR: compute_hash
 /// The `pod-template-hash` of a template (upstream `ComputeHash`): FNV-1a (32 bits) of the
@@ -34,16 +22,7 @@ fn fnv32a(bytes: &[u8], mut hash: u32) -> u32 {
 /// collision count that changes the hash when two templates collide.
 pub fn compute_hash(template: &PodTemplateSpec, collision_count: Option<i32>) -> String {
     let json = serde_json::to_vec(template).unwrap_or_default();
-    let mut hash = fnv32a(&json, 2_166_136_261);
-    if let Some(count) = collision_count {
-        let mut bytes = [0_u8; 8];
-        bytes[..4].copy_from_slice(&u32::from_ne_bytes(count.to_ne_bytes()).to_le_bytes());
-        hash = fnv32a(&bytes, hash);
-    }
-    hash.to_string()
-        .bytes()
-        .map(|digit| char::from(SAFE_ALPHABET[usize::from(digit) % SAFE_ALPHABET.len()]))
-        .collect()
+    safe_hash(&json, collision_count)
 }
 // ANCHOR_END: compute_hash
 
