@@ -68,6 +68,9 @@ pub(crate) struct RunOptions<'a> {
     pub(crate) target_dir: Option<&'a Path>,
     /// Run only the tests of this step (libtest's name filter `stepN_`).
     pub(crate) only_step: Option<u32>,
+    /// Cap every test's wait for a condition at this many seconds (labkit's `WAIT_CAP_ENV`):
+    /// `check-labs` runs a stripped step's tests only to see them fail.
+    pub(crate) wait_cap_secs: Option<u64>,
 }
 
 /// Runs the lab's tests in the workspace at `root` and collects the results.
@@ -99,6 +102,9 @@ pub(crate) fn run_lab(root: &Path, lab: &Lab, options: RunOptions<'_>) -> Result
         .env(labkit::not_run::NOT_RUN_DIR_ENV, not_run_dir.path());
     if let Some(target_dir) = options.target_dir {
         command.env("CARGO_TARGET_DIR", target_dir);
+    }
+    if let Some(cap) = options.wait_cap_secs {
+        command.env(labkit::poll::WAIT_CAP_ENV, cap.to_string());
     }
     let output = command
         .output()
