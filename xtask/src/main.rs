@@ -102,6 +102,10 @@ enum Cmd {
         /// Also strip each region of a multi-region step on its own (one build per region).
         #[arg(long)]
         each_region: bool,
+        /// Check only this lab (repeat for several): `--lab lab-03`. The stripped workspace
+        /// is still compiled whole.
+        #[arg(long = "lab", value_name = "LAB")]
+        labs: Vec<String>,
     },
     /// Run everything CI runs: bootstrap, fmt, clippy, doc, tidy, tests, check-labs, the book.
     Test,
@@ -170,7 +174,9 @@ fn run(command: Cmd) -> Result<bool> {
         Cmd::ExportStudent { dir, no_check } => {
             export::export(&root, &dir, !no_check).map(|()| true)
         }
-        Cmd::CheckLabs { each_region } => check_labs::check_labs(&root, each_region).map(|()| true),
+        Cmd::CheckLabs { each_region, labs } => {
+            check_labs::check_labs(&root, each_region, &labs).map(|()| true)
+        }
         Cmd::Test => pipeline::test(&root).map(|()| true),
         Cmd::Bootstrap => bootstrap::ensure_system_parts(false).map(|()| true),
         Cmd::Book => pipeline::book(&root).map(|()| true),
