@@ -7,18 +7,15 @@
 //! that are still Ready, where the hollow kubelets run them. Times are short but real: a 2 s
 //! grace period and a 1 s toleration, set on the controller-manager and in the pod template.
 //!
-//! The binder is the test's stand-in for lab 04's scheduler, which this lab cannot depend on:
-//! it binds each unbound pod to the Ready node with no `NoSchedule`/`NoExecute` taint that
-//! has the fewest pods. The final cluster's end-to-end test does the same with the real
-//! scheduler and real kubelets.
+//! The binder ([`super::binder`]) stands in for lab 04's scheduler. The final cluster's
+//! end-to-end test does the same with the real scheduler and real kubelets.
 
-use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use k8s_openapi::api::apps::v1::ReplicaSet;
 use k8s_openapi::api::core::v1::{Node, Pod};
+use kube::Api;
 use kube::api::{ListParams, PostParams};
-use kube::{Api, Client};
 use lab_03::hollow::{self, HollowConfig};
 use lab_03::nodelifecycle::Settings;
 use lab_03::nodelifecycle::health::ready_status;
@@ -53,85 +50,6 @@ fn replica_set() -> ReplicaSet {
         }
     }))
     .expect("a ReplicaSet")
-}
-
-/// Whether new pods may go to `node`: Ready, and no taint that repels pods.
-fn schedulable(node: &Node) -> bool {
-    let repelled = node
-        .spec
-        .as_ref()
-        .and_then(|spec| spec.taints.as_ref())
-        .is_some_and(|taints| {
-            taints
-                .iter()
-                .any(|t| t.effect == "NoSchedule" || t.effect == "NoExecute")
-        });
-    ready_status(node) == Some("True") && !repelled
-}
-
-/// One round of the binder: each unbound pod goes to the schedulable node with fewest pods.
-async fn bind_pending(client: &Client) -> Result<(), kube::Error> {
-    let nodes = Api::<Node>::all(client.clone())
-        .list(&ListParams::default())
-        .await?;
-    let pods = Api::<Pod>::all(client.clone())
-        .list(&ListParams::default())
-        .await?;
-    let mut load: BTreeMap<String, usize> = nodes
-        .items
-        .iter()
-        .filter(|node| schedulable(node))
-        .filter_map(|node| node.metadata.name.clone())
-        .map(|name| (name, 0))
-        .collect();
-    for node in pods
-        .items
-        .iter()
-        .filter_map(|p| p.spec.as_ref()?.node_name.as_ref())
-    {
-        if let Some(count) = load.get_mut(node) {
-            *count += 1;
-        }
-    }
-    for pod in &pods.items {
-        if pod.spec.as_ref().is_none_or(|s| s.node_name.is_some()) {
-            continue;
-        }
-        let Some(node) = load
-            .iter()
-            .min_by_key(|(name, count)| (**count, (*name).clone()))
-            .map(|(name, _)| name.clone())
-        else {
-            return Ok(());
-        };
-        let name = pod.metadata.name.as_deref().unwrap_or_default();
-        let namespace = pod.metadata.namespace.as_deref().unwrap_or("default");
-        let binding = json!({
-            "apiVersion": "v1", "kind": "Binding",
-            "metadata": {"name": name, "namespace": namespace},
-            "target": {"apiVersion": "v1", "kind": "Node", "name": node},
-        });
-        Api::<Pod>::namespaced(client.clone(), namespace)
-            .create_subresource::<_, serde_json::Value>(
-                "binding",
-                name,
-                &PostParams::default(),
-                &binding,
-            )
-            .await?;
-        *load.entry(node).or_default() += 1;
-    }
-    Ok(())
-}
-
-/// The binder: a round every 100 ms (its period, not a wait for a result) until the test ends.
-async fn binder(client: Client) {
-    loop {
-        if let Err(error) = bind_pending(&client).await {
-            tracing::debug!(%error, "test binder: a round failed, next round retries");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 /// The pods of `web` that are Running and Ready, as (name, node), when there are `count`.
@@ -173,7 +91,7 @@ fn step8_killing_a_hollow_node_moves_its_pods_to_the_other_nodes() {
     let mut manager = cluster.config();
     manager.node_lifecycle = lifecycle();
     cluster.start_manager(manager, &["nodelifecycle", "replicaset"]);
-    cluster.runtime.spawn(binder(client.clone()));
+    cluster.runtime.spawn(super::binder::run(client.clone()));
 
     let pods: Api<Pod> = Api::namespaced(client.clone(), "default");
     cluster
