@@ -15,6 +15,7 @@
 
 mod writes;
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -28,7 +29,7 @@ use tokio::sync::{Notify, watch};
 
 use crate::framework::{Profile, SchedulingState};
 use crate::queue::{ClusterEvent, NodeChange, QueueConfig, SchedulingQueue};
-use crate::snapshot::Snapshot;
+use crate::snapshot::{Snapshot, SnapshotError};
 
 /// The longest the loop sleeps without a notification: how late a pod whose back-off ended
 /// can be popped.
@@ -73,6 +74,10 @@ pub(crate) struct State {
     pub(crate) snapshot: Snapshot,
     pub(crate) queue: SchedulingQueue<SystemClock>,
     pub(crate) cycle: SchedulingState,
+    /// Bound pods whose node the snapshot does not have (yet, or any more), by node name then
+    /// pod key. The node and pod watches are separate streams, so a pod bound to a new node
+    /// can arrive before that node does; it is counted when the node arrives, not lost.
+    pub(crate) waiting_for_node: HashMap<String, HashMap<String, Pod>>,
 }
 
 /// The shared state and the loop's doorbell.
@@ -111,6 +116,7 @@ pub async fn run(
             snapshot: Snapshot::new(),
             queue: SchedulingQueue::new(SystemClock, queue_config),
             cycle: SchedulingState::new(config.seed),
+            waiting_for_node: HashMap::new(),
         })),
         work: Arc::new(Notify::new()),
     };
@@ -209,8 +215,17 @@ fn on_pod(shared: &Shared, change: &Change<Pod>) {
             let was_bound = matches!(change, Change::Updated { old, .. } if is_bound(old));
             // Bound by us (the informer confirms the assumed pod) or by someone else.
             state.queue.delete(&pod_key(pod));
-            if let Err(error) = state.snapshot.add_pod((**pod).clone()) {
-                tracing::debug!(pod = %pod_key(pod), "not in the snapshot: {error}");
+            match state.snapshot.add_pod((**pod).clone()) {
+                Ok(()) => {}
+                Err(SnapshotError::UnknownNode { pod: key, node }) => {
+                    tracing::debug!(pod = %key, node = %node, "bound to a node not seen yet");
+                    state
+                        .waiting_for_node
+                        .entry(node)
+                        .or_default()
+                        .insert(key, (**pod).clone());
+                }
+                Err(error) => tracing::debug!(pod = %pod_key(pod), "not in the snapshot: {error}"),
             }
             state.queue.move_all_on_event(if was_bound {
                 ClusterEvent::AssignedPodUpdated
@@ -231,6 +246,7 @@ fn on_pod(shared: &Shared, change: &Change<Pod>) {
         Change::Deleted(pod) => {
             let key = pod_key(pod);
             state.queue.delete(&key);
+            forget_waiting(&mut state.waiting_for_node, &key);
             if state.snapshot.remove_pod(&key) {
                 state
                     .queue
@@ -266,10 +282,41 @@ fn on_node(shared: &Shared, change: &Change<Node>) {
             }
             updated
         }
-        Change::Deleted(node) => state.snapshot.remove_node(&name(node)),
+        Change::Deleted(node) => {
+            // Its pods still exist, bound to its name, until something deletes them: they
+            // wait for a node of that name to come back.
+            let name = name(node);
+            if let Some(info) = state.snapshot.node(&name) {
+                let waiting = state.waiting_for_node.entry(name.clone()).or_default();
+                for pod in &info.pods {
+                    waiting.insert(pod.key.clone(), (*pod.pod).clone());
+                }
+            }
+            state.snapshot.remove_node(&name)
+        }
     };
     if let Err(error) = result {
         tracing::warn!("node not in the snapshot: {error}");
     }
+    if let Change::Added(node) | Change::Updated { new: node, .. } = change
+        && let Some(waiting) = state.waiting_for_node.remove(&name(node))
+    {
+        for (key, pod) in waiting {
+            if let Err(error) = state.snapshot.add_pod(pod) {
+                tracing::warn!(pod = %key, "not in the snapshot: {error}");
+            }
+        }
+        state
+            .queue
+            .move_all_on_event(ClusterEvent::AssignedPodAdded);
+    }
     shared.work.notify_one();
+}
+
+/// Forgets a deleted pod that was waiting for its node.
+fn forget_waiting(waiting: &mut HashMap<String, HashMap<String, Pod>>, key: &str) {
+    waiting.retain(|_, pods| {
+        pods.remove(key);
+        !pods.is_empty()
+    });
 }

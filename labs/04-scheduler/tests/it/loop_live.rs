@@ -3,7 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::core::v1::PodCondition;
+use k8s_openapi::api::core::v1::{Pod, PodCondition};
+use kube::api::PostParams;
 
 use crate::cluster::{Cluster, node_name};
 
@@ -118,6 +119,40 @@ fn step4_loop_schedules_unschedulable_pod_when_a_big_node_joins() {
         node_name(&cluster.pods().get("huge").await.ok()?)
     });
     assert_eq!(node, "big");
+}
+
+#[test]
+fn step4_loop_counts_a_pod_bound_to_a_node_before_that_node_arrives() {
+    // The node and pod watches are separate streams: a pod bound to a new node (a static
+    // pod's mirror, or one bound by another scheduler) can arrive before its node. It must
+    // still be counted once the node arrives, or the node looks emptier than it is.
+    let cluster = Cluster::start();
+    cluster.start_scheduler(false);
+    cluster.create_node("other", "3", "8Gi");
+    // Once a first pod is bound, the scheduler watches pods: `early` arrives as an event.
+    cluster.create_pod("first", "100m", "64Mi", "default-scheduler");
+    // (Until the scheduler sees `other`'s status it may report `first` unschedulable: wait
+    // for the binding itself.)
+    cluster.wait_for("first bound", || async {
+        node_name(&cluster.pods().get("first").await.ok()?)
+    });
+    let early: Pod = serde_json::from_value(serde_json::json!({
+        "metadata": {"name": "early", "namespace": "default"},
+        "spec": {"nodeName": "late", "containers": [{"name": "app", "image": "nginx",
+                 "resources": {"requests": {"cpu": "3", "memory": "1Gi"}}}]},
+    }))
+    .expect("a pod");
+    cluster
+        .block_on(cluster.pods().create(&PostParams::default(), &early))
+        .expect("create the bound pod");
+    cluster.create_node("late", "4", "8Gi");
+    // 2 CPUs fit only on `other` (2.9 free) once `early` is counted on `late` (1 free). Had it
+    // been lost, `late` would look empty and win the LeastAllocated score.
+    cluster.create_pod("next", "2", "1Gi", "default-scheduler");
+    assert_eq!(
+        bound_or_reported(&cluster, "next").as_deref(),
+        Some("other")
+    );
 }
 
 #[test]
