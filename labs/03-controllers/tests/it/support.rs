@@ -7,7 +7,7 @@ use std::sync::Arc;
 use kube::Client;
 use lab_02::testing::LocalServer;
 use lab_03::manager::Config;
-use labkit::Clock;
+use labkit::{Clock, Kubectl, KubectlOutput};
 
 /// A running lab-02 apiserver (embedded store) and a client for it, stopped when dropped.
 /// Dereferences to the [`LocalServer`] (`runtime`, `block_on`, `wait_for`, `stopped`).
@@ -76,4 +76,32 @@ impl Cluster {
             }
         });
     }
+}
+
+impl Cluster {
+    /// The real kubectl of version 1.`minor` pointed at this server, with the kubeconfig file
+    /// it reads (keep it alive as long as kubectl runs), or "not run" where that kubectl is not
+    /// installed.
+    pub(crate) fn kubectl(
+        &self,
+        minor: u32,
+    ) -> Result<(Kubectl, tempfile::NamedTempFile), labkit::NotRun> {
+        use std::io::Write as _;
+        let kubectl = Kubectl::version(minor)?;
+        let mut file = tempfile::NamedTempFile::new().expect("a temporary file");
+        file.write_all(self.kubeconfig().as_bytes())
+            .expect("the kubeconfig is written");
+        Ok((kubectl.kubeconfig(file.path()), file))
+    }
+}
+
+/// kubectl's standard output, after checking that it succeeded.
+#[track_caller]
+pub(crate) fn ok(output: &KubectlOutput) -> &str {
+    assert!(
+        output.success,
+        "kubectl failed ({:?}): {}{}",
+        output.code, output.stdout, output.stderr
+    );
+    &output.stdout
 }

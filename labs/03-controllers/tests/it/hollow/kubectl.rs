@@ -6,7 +6,6 @@
 //! creates a Deployment, watches its rollouts, updates, undoes and scales it, then deletes it
 //! with `--cascade=foreground`. Where kubectl 1.33 is not installed the test says "not run".
 
-use std::io::Write as _;
 use std::time::Duration;
 
 use k8s_openapi::api::apps::v1::ReplicaSet;
@@ -14,19 +13,8 @@ use k8s_openapi::api::core::v1::Pod;
 use kube::Api;
 use kube::api::ListParams;
 use lab_03::hollow::{self, HollowConfig};
-use labkit::{Kubectl, KubectlOutput};
 
-use crate::support::Cluster;
-
-#[track_caller]
-fn ok(output: &KubectlOutput) -> &str {
-    assert!(
-        output.success,
-        "kubectl failed ({:?}): {}{}",
-        output.code, output.stdout, output.stderr
-    );
-    &output.stdout
-}
+use crate::support::{Cluster, ok};
 
 /// The pods of `app=web` once there are `count`, all Running on hollow nodes: their images.
 fn wait_running(cluster: &Cluster, count: usize) -> Vec<String> {
@@ -65,12 +53,7 @@ fn wait_running(cluster: &Cluster, count: usize) -> Vec<String> {
 #[test]
 fn step8_kubectl_rolls_out_undoes_scales_and_deletes_a_deployment_on_hollow_nodes() {
     let cluster = Cluster::start_without_stopgap();
-    let kubectl = labkit::require!(Kubectl::version(33));
-    let mut kubeconfig = tempfile::NamedTempFile::new().expect("a temporary file");
-    kubeconfig
-        .write_all(cluster.kubeconfig().as_bytes())
-        .expect("the kubeconfig is written");
-    let kubectl = kubectl.kubeconfig(kubeconfig.path());
+    let (kubectl, _kubeconfig) = labkit::require!(cluster.kubectl(33));
     let run = |args: &[&str]| kubectl.run(args);
 
     let mut config = HollowConfig::new(3);

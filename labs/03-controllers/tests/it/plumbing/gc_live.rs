@@ -1,12 +1,9 @@
 //! Step 5: the garbage collector against lab-02 with its stopgap off, through the API and
 //! through real kubectl's `--cascade`.
 
-use std::io::Write;
-
 use k8s_openapi::api::core::v1::{ConfigMap, Secret};
 use kube::api::{DeleteParams, PostParams};
 use kube::{Api, Resource};
-use labkit::Kubectl;
 use serde_json::json;
 
 use crate::support::Cluster;
@@ -74,21 +71,9 @@ fn step5_gc_deletes_dependents_whose_owners_are_all_gone() {
     assert_eq!(kept[0].uid, other.metadata.uid.clone().expect("a uid"));
 }
 
-/// Writes the cluster's kubeconfig for kubectl.
-fn kubectl(
-    cluster: &Cluster,
-    minor: u32,
-) -> Result<(Kubectl, tempfile::NamedTempFile), labkit::NotRun> {
-    let kubectl = Kubectl::version(minor)?;
-    let mut file = tempfile::NamedTempFile::new().expect("a temporary file");
-    file.write_all(cluster.kubeconfig().as_bytes())
-        .expect("the kubeconfig is written");
-    Ok((kubectl.kubeconfig(file.path()), file))
-}
-
 fn cascades_with_kubectl(minor: u32) {
     let cluster = Cluster::start_without_stopgap();
-    let (kubectl, _file) = labkit::require!(kubectl(&cluster, minor));
+    let (kubectl, _file) = labkit::require!(cluster.kubectl(minor));
     cluster.start_controllers(&["garbagecollector"]);
     let maps: Api<ConfigMap> = Api::namespaced(cluster.client.clone(), "default");
     let secrets: Api<Secret> = Api::namespaced(cluster.client.clone(), "default");
