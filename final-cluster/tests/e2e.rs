@@ -245,6 +245,45 @@ fn seed_000_on_three_nodes_with_real_kubectl() {
     let failed = ctl.run(&["exec", first, "--", "sh", "-c", "exit 3"]);
     assert_eq!(failed.code, Some(3), "{failed:?}");
 
+    // ConfigMap and Secret volumes: the kubelet reads the objects from the API server. The
+    // ConfigMap does not exist yet, so the pod waits in ContainerCreating until it does.
+    ctl.ok(&[
+        "create",
+        "secret",
+        "generic",
+        "token",
+        "--from-literal=token=s3cret",
+    ]);
+    ctl.ok(&[
+        "run",
+        "conf",
+        "--image=busybox",
+        "--restart=Never",
+        "--overrides",
+        r#"{"spec":{"containers":[{"name":"conf","image":"busybox",
+            "command":["sh","-c","cat /conf/greeting; echo; cat /secret/token; echo; exec sleep 3600"],
+            "volumeMounts":[{"name":"conf","mountPath":"/conf"},
+                            {"name":"secret","mountPath":"/secret","readOnly":true}]}],
+            "volumes":[{"name":"conf","configMap":{"name":"greeting"}},
+                       {"name":"secret","secret":{"secretName":"token"}}]}}"#,
+    ]);
+    ctl.wait_for(
+        "conf ContainerCreating",
+        &["get", "pod", "conf", "--no-headers"],
+        |out| out.contains("ContainerCreating").then_some(()),
+    );
+    ctl.ok(&[
+        "create",
+        "configmap",
+        "greeting",
+        "--from-literal=greeting=hello",
+    ]);
+    let mounted = ctl.wait_for("conf's files in its log", &["logs", "conf"], |out| {
+        (out.lines().count() == 2).then(|| out.to_owned())
+    });
+    assert_eq!(mounted, "hello\ns3cret\n");
+    ctl.ok(&["delete", "pod", "conf", "--wait=false"]);
+
     // A deleted pod is replaced.
     ctl.ok(&["delete", "pod", first, "--wait=false"]);
     ctl.wait_for(

@@ -23,6 +23,7 @@ use clap::Parser;
 use final_cluster::kubelet::network::{self, NetworkSlot};
 use final_cluster::kubelet::runtime::{LabRuntime, NodeRuntime};
 use final_cluster::kubelet::server::{self, ServerState};
+use final_cluster::kubelet::volumes::ApiVolumeSources;
 use lab_01::cgroups::CgroupRoot;
 use lab_01::image::{PullOptions, Store};
 use tracing_subscriber::EnvFilter;
@@ -130,6 +131,10 @@ async fn run(args: Args) -> anyhow::Result<()> {
         },
         cgroup_root,
         network: Some(slot.clone()),
+        volumes: Some(ApiVolumeSources::new(
+            client.clone(),
+            tokio::runtime::Handle::current(),
+        )),
     }));
 
     let mut config = lab_03::kubelet::Config::new(client.clone(), node_name.clone());

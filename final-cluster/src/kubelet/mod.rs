@@ -5,6 +5,7 @@
 //! - [`network`]: the node's podCIDR, its bridge, and the routes to the other nodes.
 //! - [`server`]: `/containerLogs` and the routes, over [`server::Containers`].
 //! - `exec`: `/exec`, the WebSocket channel protocol.
+//! - [`volumes`]: the ConfigMaps and Secrets a pod's volumes name, read from the API server.
 //!
 //! The binary (`src/bin/kubelet.rs`) wires them together.
 
@@ -12,3 +13,4 @@ mod exec;
 pub mod network;
 pub mod runtime;
 pub mod server;
+pub mod volumes;

@@ -35,6 +35,7 @@ use lab_05::network::PodNetwork;
 
 use super::network::NetworkSlot;
 use super::server::Containers;
+use super::volumes::ApiVolumeSources;
 
 /// How often a pod waiting for its images looks again (the back-off decides when a pull is
 /// retried; this only bounds how late a stop request is noticed).
@@ -55,6 +56,9 @@ pub struct NodeRuntime {
     /// The node's pod network, once it is set up (`None`: pods get a network namespace of
     /// their own with only loopback, as with `lab-01 run`).
     pub network: Option<NetworkSlot>,
+    /// Where configMap and secret volumes come from (`None`: nowhere; only `optional` ones
+    /// then start, empty).
+    pub volumes: Option<ApiVolumeSources>,
 }
 
 /// One pod the runtime has.
@@ -258,6 +262,25 @@ fn run(
             }
         },
     };
+    // Then the objects of its configMap and secret volumes: a missing one keeps the pod
+    // ContainerCreating until it exists.
+    let sources = match &node.volumes {
+        None => Default::default(),
+        Some(api) => loop {
+            match api.fetch(pod) {
+                Ok(sources) => break sources,
+                Err(message) => {
+                    tracing::warn!(pod = %reporter.uid(), "FailedMount: {message}");
+                    let pending = pending_status(&pulls, &[]);
+                    reporter.status(pending.clone());
+                    match stopped.recv_timeout(PULL_POLL) {
+                        Ok(()) | Err(RecvTimeoutError::Disconnected) => return pending,
+                        Err(RecvTimeoutError::Timeout) => {}
+                    }
+                }
+            }
+        },
+    };
     let plan = match plan_pod(pod, &node.store) {
         Ok(plan) => plan,
         Err(error) => return failed(error.to_string()),
@@ -281,7 +304,7 @@ fn run(
         helper: node.helper.clone(),
         store: node.store.clone(),
         pod_dir: dir.to_path_buf(),
-        sources: Default::default(),
+        sources,
         cgroup_root: node.cgroup_root.clone(),
         timeout: None,
         hooks: RunHooks {
