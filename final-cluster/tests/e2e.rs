@@ -9,78 +9,11 @@
 
 #![cfg(target_os = "linux")]
 
-use std::time::Duration;
-
-use lab_05::netns::Netns;
-use labkit::{Kubectl, KubectlOutput, poll_until};
+use labkit::{Kubectl, poll_until};
 
 mod common;
+use common::ctl::{CONVERGE, Ctl};
 use common::{Machine, World, options};
-
-/// How long the cluster gets to converge after each step (pods start in well under a second
-/// on an idle machine; CI machines are slower and busier).
-const CONVERGE: Duration = Duration::from_secs(90);
-
-/// kubectl inside the test's host namespace.
-struct Ctl {
-    kubectl: Kubectl,
-    kubeconfig: std::path::PathBuf,
-    host: Netns,
-}
-
-impl Ctl {
-    fn run(&self, args: &[&str]) -> KubectlOutput {
-        self.host
-            .run(|| self.kubectl.run(args))
-            .expect("enter the host namespace")
-    }
-
-    /// Runs and requires success; its stdout.
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(out.success, "kubectl {args:?} failed: {}", out.stderr);
-        out.stdout
-    }
-
-    /// `kubectl logs -f pod`: the first line it streams (the stream itself never ends while
-    /// the container runs, so the process is killed after it).
-    fn follow_first_line(&self, pod: &str) -> String {
-        use std::io::BufRead as _;
-        let mut child = self
-            .host
-            .run(|| {
-                std::process::Command::new(self.kubectl.binary())
-                    .args(["logs", "-f", pod])
-                    .env("KUBECONFIG", self.kubeconfig.as_os_str())
-                    // kubectl caches discovery under HOME: the cluster's state, not root's.
-                    .env(
-                        "HOME",
-                        self.kubeconfig
-                            .parent()
-                            .unwrap_or(std::path::Path::new("/")),
-                    )
-                    .stdout(std::process::Stdio::piped())
-                    .spawn()
-            })
-            .expect("enter the host namespace")
-            .expect("start kubectl logs -f");
-        let mut line = String::new();
-        if let Some(stdout) = child.stdout.take() {
-            let _ = std::io::BufReader::new(stdout).read_line(&mut line);
-        }
-        let _ = child.kill();
-        let _ = child.wait();
-        line
-    }
-
-    /// Polls a kubectl query until `check` accepts its stdout.
-    fn wait_for<T>(&self, what: &str, args: &[&str], check: impl Fn(&str) -> Option<T>) -> T {
-        poll_until(CONVERGE, what, || {
-            let out = self.run(args);
-            out.success.then(|| check(&out.stdout)).flatten()
-        })
-    }
-}
 
 /// `name node ip phase` of the pods matching `selector`.
 fn pods(ctl: &Ctl, selector: &str) -> Vec<(String, String, String, String)> {
@@ -244,6 +177,20 @@ fn seed_000_on_three_nodes_with_real_kubectl() {
     assert_eq!(ctl.ok(&["exec", first, "--", "hostname"]).trim(), *first);
     let failed = ctl.run(&["exec", first, "--", "sh", "-c", "exit 3"]);
     assert_eq!(failed.code, Some(3), "{failed:?}");
+    // exec -i: kubectl's stdin reaches the command, and its end is the command's end of file.
+    let (code, out) = ctl.with_stdin(
+        &["exec", "-i", first, "--", "sh", "-c", "cat; echo done"],
+        b"one\ntwo\n",
+    );
+    assert_eq!((code, out.as_str()), (Some(0), "one\ntwo\ndone\n"));
+    // exec -it: a shell on a terminal (the terminal echoes what is typed, lines end in \r\n),
+    // and its exit code comes back.
+    let (code, shown) = ctl.on_terminal(
+        &["exec", "-it", first, "--", "sh"],
+        b"echo $((6*7)) $(stty size | cut -d' ' -f2)\rexit 4\r",
+    );
+    assert_eq!(code, Some(4), "{shown}");
+    assert!(shown.contains("42 80\r\n"), "{shown:?}");
 
     // ConfigMap and Secret volumes: the kubelet reads the objects from the API server. The
     // ConfigMap does not exist yet, so the pod waits in ContainerCreating until it does.

@@ -10,9 +10,10 @@
 //!                    "details":{"causes":[{"reason":"ExitCode","message":"2"}]}}
 //! ```
 //!
-//! The command runs through lab 01's `exec_sync` (a helper joins the container's namespaces and
-//! cgroups), which returns when the command ends: output arrives in one piece, and stdin and
-//! terminals (`kubectl exec -it`) are not supported yet; the request says so instead of hanging.
+//! Without stdin or a terminal, the command runs through lab 01's `exec_sync` (a helper joins
+//! the container's namespaces and cgroups), which returns when the command ends: the output
+//! goes out in one piece. `kubectl exec -i` and `-it` keep the streams open while the command
+//! runs: that is `exec_stream`.
 
 use std::time::Duration;
 
@@ -28,7 +29,7 @@ use super::server::{ServerState, not_found};
 const PROTOCOLS: [&str; 2] = ["v5.channel.k8s.io", "v4.channel.k8s.io"];
 
 /// The longest an exec may run (the helper kills it after).
-const EXEC_TIMEOUT: Duration = Duration::from_secs(600);
+pub(super) const EXEC_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// What the query asked for.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -102,13 +103,20 @@ pub(super) async fn exec(
     upgrade
         .protocols(PROTOCOLS)
         .on_upgrade(move |socket| async move {
-            let status = if query.stdin || query.tty {
-                failure(
-                    "this kubelet does not support stdin or a terminal for exec yet; \
-                     run the command without -i/-t",
-                    None,
+            if query.stdin || query.tty {
+                let argv = query.command.clone();
+                // It sends its own status, after the output it interleaves with the input.
+                return super::exec_stream::run(
+                    socket,
+                    helper,
+                    target,
+                    argv,
+                    query.stdin,
+                    query.tty,
                 )
-            } else {
+                .await;
+            }
+            let status = {
                 let argv = query.command.clone();
                 let ran = tokio::task::spawn_blocking(move || {
                     lab_01::runtime::exec::exec_sync(&helper, &target, &argv, EXEC_TIMEOUT)
@@ -139,22 +147,26 @@ async fn finish(mut socket: WebSocket, result: lab_01::runtime::exec::ExecResult
             return;
         }
     }
-    let status = if result.exit_code == 0 {
+    let status = exit_status(result.exit_code, argv);
+    send_status(socket, status).await;
+}
+
+/// The status of a command that ran and exited with `exit_code`.
+pub(super) fn exit_status(exit_code: i32, argv: &[String]) -> serde_json::Value {
+    if exit_code == 0 {
         json!({"metadata": {}, "status": "Success"})
     } else {
         failure(
             &format!(
-                "command terminated with non-zero exit code: error executing command {argv:?}, exit code {}",
-                result.exit_code
+                "command terminated with non-zero exit code: error executing command {argv:?}, exit code {exit_code}"
             ),
-            Some(result.exit_code),
+            Some(exit_code),
         )
-    };
-    send_status(socket, status).await;
+    }
 }
 
 /// A `Failure` status; with an exit code, in the shape kubectl turns into its own exit code.
-fn failure(message: &str, exit_code: Option<i32>) -> serde_json::Value {
+pub(super) fn failure(message: &str, exit_code: Option<i32>) -> serde_json::Value {
     match exit_code {
         Some(code) => json!({
             "metadata": {},
@@ -168,7 +180,7 @@ fn failure(message: &str, exit_code: Option<i32>) -> serde_json::Value {
 }
 
 /// Sends the status on channel 3 and closes the socket.
-async fn send_status(mut socket: WebSocket, status: serde_json::Value) {
+pub(super) async fn send_status(mut socket: WebSocket, status: serde_json::Value) {
     let mut message = vec![3u8];
     message.extend_from_slice(status.to_string().as_bytes());
     let _ = socket.send(Message::Binary(message.into())).await;

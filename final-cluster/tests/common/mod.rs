@@ -4,6 +4,8 @@
 
 #![allow(dead_code, unreachable_pub)] // each test binary uses a part
 
+pub mod ctl;
+
 use std::path::PathBuf;
 
 use final_cluster::launcher::{Launcher, UpOptions};

@@ -228,6 +228,9 @@ pub enum Op {
     /// `fork(2)`. The parent stays behind to supervise the child (it forwards signals and
     /// reports the exit code); the rest of the plan runs in the child only.
     Fork,
+    /// `setsid(2)`, then `ioctl(0, TIOCSCTTY)`: start a new session whose controlling terminal
+    /// is the one on our stdin (`kubectl exec -t`), so a shell gets job control and Ctrl-C.
+    SetControllingTerminal,
     /// `execve(2)`: replace this process with the program `argv[0]` (looked up in the `PATH`
     /// of `env` when it has no `/`). On success it never returns.
     Exec {
@@ -274,6 +277,7 @@ pub fn execute(plan: &[Op], syscalls: &mut dyn Syscalls) -> Result<Outcome> {
             Op::PivotRoot { new_root, put_old } => syscalls.pivot_root(new_root, put_old),
             Op::Chdir(path) => syscalls.chdir(path),
             Op::JoinCgroup(procs) => syscalls.join_cgroup(procs),
+            Op::SetControllingTerminal => syscalls.set_controlling_terminal(),
             Op::Fork => match syscalls.fork() {
                 // The parent's part of the plan ends here; the child carries on.
                 Ok(Forked::Parent { child }) => return Ok(Outcome::Parent { child }),
@@ -342,6 +346,7 @@ impl fmt::Display for Op {
             Self::Chdir(path) => write!(f, "chdir({})", quote(path)),
             Self::JoinCgroup(procs) => write!(f, "write({}, getpid())", quote(procs)),
             Self::Fork => write!(f, "fork()"),
+            Self::SetControllingTerminal => write!(f, "setsid(); ioctl(0, TIOCSCTTY, 0)"),
             Self::Exec { argv, env } => write!(
                 f,
                 "execve({:?}, {argv:?}, {env:?})",

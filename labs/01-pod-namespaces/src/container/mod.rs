@@ -81,6 +81,7 @@ impl Container {
             helper,
             CONTAINER_SUBCOMMAND,
             &input,
+            Stdio::null(),
             Stdio::from(log_copy),
             Stdio::from(log),
         )?;

@@ -22,12 +22,13 @@ pub struct Launched {
     _input: tempfile::NamedTempFile,
 }
 
-/// Starts `helper subcommand <input.json>` with the given stdout and stderr, stdin from
-/// `/dev/null`, an empty environment (but [`OWNER_ENV`]), and the write end of a status pipe as fd 3.
+/// Starts `helper subcommand <input.json>` with the given stdin, stdout and stderr, an empty
+/// environment (but [`OWNER_ENV`]), and the write end of a status pipe as fd 3.
 pub fn launch(
     helper: &Path,
     subcommand: &str,
     input: &HelperInput,
+    stdin: Stdio,
     stdout: Stdio,
     stderr: Stdio,
 ) -> Result<Launched> {
@@ -54,7 +55,7 @@ pub fn launch(
         .arg(input_file.path())
         // Nothing of the runtime's environment leaks into a container: its env is in the plan.
         .env_clear()
-        .stdin(Stdio::null())
+        .stdin(stdin)
         .stdout(stdout)
         .stderr(stderr);
     // Except the owner mark: a launcher finds its helpers by it (containers still get only

@@ -22,7 +22,7 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
-use crate::helper::launch::{exit_code, launch, wait_within};
+use crate::helper::launch::{Launched, exit_code, launch, wait_within};
 use crate::helper::{CONTAINER_SUBCOMMAND, HelperInput, Status};
 use crate::plan::{Namespace, Op};
 
@@ -85,6 +85,99 @@ pub fn exec_plan(target: &ExecTarget, argv: &[String]) -> Vec<Op> {
 }
 // ANCHOR_END: exec_plan
 
+/// The standard streams of a command started with [`exec_start`].
+#[derive(Debug)]
+pub struct ExecStdio {
+    /// Its stdin (`Stdio::null()` when the caller sends nothing).
+    pub stdin: Stdio,
+    /// Its stdout.
+    pub stdout: Stdio,
+    /// Its stderr.
+    pub stderr: Stdio,
+}
+
+/// A command started in a container by [`exec_start`]; [`RunningExec::wait`] ends it.
+#[derive(Debug)]
+pub struct RunningExec {
+    launched: Launched,
+    what: String,
+}
+
+/// Starts `argv` in the container `target` with the helper binary `helper`, its standard
+/// streams given by the caller (pipes for `kubectl exec -i`, a terminal for `-t`), and returns
+/// without waiting. With `tty`, the command gets a session of its own whose controlling
+/// terminal is the one on its stdin, as `runc exec -t` does. Needs root.
+pub fn exec_start(
+    helper: &Path,
+    target: &ExecTarget,
+    argv: &[String],
+    stdio: ExecStdio,
+    tty: bool,
+) -> Result<RunningExec> {
+    if argv.is_empty() {
+        return Err(Error::invalid("command", "nothing to run; give a command"));
+    }
+    let mut plan = exec_plan(target, argv);
+    if tty {
+        // In the child, just before the exec: the supervisor keeps its own session.
+        let exec_at = plan
+            .iter()
+            .rposition(|op| matches!(op, Op::Exec { .. }))
+            .unwrap_or(plan.len());
+        plan.insert(exec_at, Op::SetControllingTerminal);
+    }
+    let input = HelperInput {
+        name: format!("exec {}", argv[0]),
+        plan,
+    };
+    let launched = launch(
+        helper,
+        CONTAINER_SUBCOMMAND,
+        &input,
+        stdio.stdin,
+        stdio.stdout,
+        stdio.stderr,
+    )?;
+    Ok(RunningExec {
+        launched,
+        what: format!("exec of {:?}", argv[0]),
+    })
+}
+
+impl RunningExec {
+    /// Waits for the command, at most `timeout`, and returns its exit code. A command that
+    /// does not exist is a result (127, or 126: not executable), as in a shell; one still
+    /// running at the timeout is killed and reported as [`Error::ExecTimedOut`]. The
+    /// second value is why it did not start, when it did not.
+    pub fn wait(mut self, timeout: Duration) -> Result<(i32, Option<String>)> {
+        // One deadline for the whole call: starting and running.
+        let deadline = Instant::now() + timeout;
+        let statuses = self.launched.read_statuses(&self.what, timeout)?;
+        if let Some(why) = statuses.iter().find_map(|status| match status {
+            Status::Failed(why) => Some(why.clone()),
+            _ => None,
+        }) {
+            let code = wait_within(&mut self.launched.child, Duration::from_secs(5)).map(exit_code);
+            if let Some(code @ (126 | 127)) = code {
+                return Ok((code, Some(why)));
+            }
+            return Err(Error::Exec { reason: why });
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        let Some(status) = wait_within(&mut self.launched.child, left) else {
+            // SIGKILL to the supervisor; the command dies with it (PR_SET_PDEATHSIG).
+            self.launched.kill_and_reap();
+            return Err(Error::ExecTimedOut(timeout));
+        };
+        Ok((exit_code(status), None))
+    }
+
+    /// Kills the command (its supervisor, which takes the command with it) and reaps it.
+    pub fn kill(mut self) {
+        self.launched.kill_and_reap();
+    }
+}
+
 /// Runs `argv` in the container `target` with the helper binary `helper`, waits at most
 /// `timeout`, and returns its exit code and output. A command still running at the timeout
 /// is killed and reported as [`Error::ExecTimedOut`]. Needs root.
@@ -94,13 +187,6 @@ pub fn exec_sync(
     argv: &[String],
     timeout: Duration,
 ) -> Result<ExecResult> {
-    if argv.is_empty() {
-        return Err(Error::invalid("command", "nothing to run; give a command"));
-    }
-    let input = HelperInput {
-        name: format!("exec {}", argv[0]),
-        plan: exec_plan(target, argv),
-    };
     // Files, not pipes: a command that writes a lot cannot block on a full pipe while we wait
     // for it to exit, and the files vanish when closed.
     let mut stdout = tempfile::tempfile().map_err(Error::io("create", std::env::temp_dir()))?;
@@ -109,40 +195,21 @@ pub fn exec_sync(
         file.try_clone()
             .map_err(Error::io("duplicate", "a temporary file"))
     };
-    let mut launched = launch(
-        helper,
-        CONTAINER_SUBCOMMAND,
-        &input,
-        Stdio::from(clone(&stdout)?),
-        Stdio::from(clone(&stderr)?),
-    )?;
-    // One deadline for the whole call: starting and running.
-    let deadline = Instant::now() + timeout;
-    let what = format!("exec of {:?}", argv[0]);
-    let statuses = launched.read_statuses(&what, timeout)?;
-    if let Some(why) = statuses.iter().find_map(|status| match status {
-        Status::Failed(why) => Some(why.clone()),
-        _ => None,
-    }) {
-        // A command that does not exist is a result (127), as in a shell, not a runtime error.
-        let code = wait_within(&mut launched.child, Duration::from_secs(5)).map(exit_code);
-        if let Some(code @ (126 | 127)) = code {
-            return Ok(ExecResult {
-                exit_code: code,
-                stdout: Vec::new(),
-                stderr: why.into_bytes(),
-            });
-        }
-        return Err(Error::Exec { reason: why });
-    }
-    let left = deadline.saturating_duration_since(Instant::now());
-    let Some(status) = wait_within(&mut launched.child, left) else {
-        // SIGKILL to the supervisor; the command dies with it (PR_SET_PDEATHSIG).
-        launched.kill_and_reap();
-        return Err(Error::ExecTimedOut(timeout));
+    let stdio = ExecStdio {
+        stdin: Stdio::null(),
+        stdout: Stdio::from(clone(&stdout)?),
+        stderr: Stdio::from(clone(&stderr)?),
     };
+    let (exit_code, not_started) = exec_start(helper, target, argv, stdio, false)?.wait(timeout)?;
+    if let Some(why) = not_started {
+        return Ok(ExecResult {
+            exit_code,
+            stdout: Vec::new(),
+            stderr: why.into_bytes(),
+        });
+    }
     Ok(ExecResult {
-        exit_code: exit_code(status),
+        exit_code,
         stdout: read_capped(&mut stdout)?,
         stderr: read_capped(&mut stderr)?,
     })

@@ -108,6 +108,7 @@ impl Sandbox {
             SANDBOX_SUBCOMMAND,
             &input,
             Stdio::null(),
+            Stdio::null(),
             Stdio::from(stderr_copy),
         )?;
         // "ready <pid>" then end of file: pause closes the pipe once it holds the namespaces.

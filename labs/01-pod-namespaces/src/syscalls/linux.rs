@@ -113,6 +113,19 @@ impl Syscalls for LinuxSyscalls {
     }
 
     #[allow(unsafe_code)]
+    fn set_controlling_terminal(&mut self) -> io::Result<()> {
+        // A new session has no controlling terminal; the first terminal it claims becomes it.
+        nix::unistd::setsid()?;
+        // SAFETY: TIOCSCTTY takes a plain int (0: do not steal the terminal from another
+        // session), no pointer; fd 0 is this process's own stdin.
+        let result = unsafe { nix::libc::ioctl(0, nix::libc::TIOCSCTTY, 0) };
+        if result < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(())
+    }
+
+    #[allow(unsafe_code)]
     fn fork(&mut self) -> io::Result<Forked> {
         // SAFETY: `fork` is only unsafe in a multi-threaded process, where the child could
         // inherit a lock held by a thread that does not exist in it. This runs in a helper

@@ -68,6 +68,8 @@ pub trait Syscalls {
     fn join_cgroup(&mut self, procs_file: &Path) -> io::Result<()>;
     /// `fork(2)`.
     fn fork(&mut self) -> io::Result<Forked>;
+    /// `setsid(2)`, then make the terminal on fd 0 our controlling terminal (`TIOCSCTTY`).
+    fn set_controlling_terminal(&mut self) -> io::Result<()>;
     /// `execve(2)` of `argv[0]`, looked up in the `PATH` of `env` when it has no `/`. The real
     /// one returns only on failure.
     fn exec(&mut self, argv: &[String], env: &[String]) -> io::Result<()>;

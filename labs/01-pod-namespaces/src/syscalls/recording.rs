@@ -137,6 +137,10 @@ impl Syscalls for RecordingSyscalls {
         self.record(&Op::Fork).map(|()| Forked::Child)
     }
 
+    fn set_controlling_terminal(&mut self) -> io::Result<()> {
+        self.record(&Op::SetControllingTerminal)
+    }
+
     fn exec(&mut self, argv: &[String], env: &[String]) -> io::Result<()> {
         // The real `execve` never returns on success; the fake does, so the plan's end shows.
         self.record(&Op::Exec {
