@@ -39,6 +39,8 @@
 //! - [`pods`]: what controllers ask of pods: active, ready, available, controller owner,
 //!   label selector matching.
 //! - [`expectations`]: step 2. Creations and deletions a controller waits to see.
+//! - [`podcontrol`]: step 2. Creating pods in slow-start batches and deleting them, with the
+//!   expectations recorded first (the ReplicaSet, Job and DaemonSet controllers use it).
 //! - [`replicaset`]: step 2. The pure decisions ([`replicaset::decide`],
 //!   [`replicaset::ranking`], [`replicaset::status`]) and the loop around them.
 //! - [`deployment`]: step 3. The pure decisions ([`deployment::hash`],
@@ -97,6 +99,7 @@ pub mod manager;
 pub mod namespace;
 pub mod nodeipam;
 pub mod nodelifecycle;
+pub mod podcontrol;
 pub mod pods;
 pub mod queue;
 pub mod replicaset;

@@ -18,10 +18,9 @@ pub mod placement;
 
 use std::sync::Arc;
 
-use futures_util::future::join_all;
 use k8s_openapi::api::apps::v1::DaemonSet;
 use k8s_openapi::api::core::v1::{Node, Pod};
-use kube::api::{DeleteParams, Patch, PatchParams, PostParams, Preconditions};
+use kube::api::{Patch, PatchParams};
 use kube::{Api, Client};
 use labkit::Clock;
 use serde_json::json;
@@ -29,9 +28,9 @@ use serde_json::json;
 use self::decide::{calculate_status, daemon_actions, new_pod};
 use crate::expectations::Expectations;
 use crate::informer::{Cache, Change, Informer, object_key, split_key};
+use crate::podcontrol::{PodControlError, create_pods, delete_pods};
 use crate::pods::controller_of;
 use crate::queue::WorkQueue;
-use crate::replicaset::decide::slow_start_batches;
 use crate::runner::Tasks;
 
 /// Upstream's default `--concurrent-daemonset-syncs`.
@@ -39,11 +38,19 @@ pub const DEFAULT_WORKERS: usize = 2;
 
 /// Why a sync failed (the key is retried with back-off).
 #[derive(Debug, thiserror::Error)]
-#[error("{what}: {source}")]
-pub struct SyncError {
-    what: String,
-    #[source]
-    source: kube::Error,
+pub enum SyncError {
+    /// Creating or deleting daemon pods failed.
+    #[error(transparent)]
+    Pods(#[from] PodControlError),
+    /// Writing the DaemonSet's status failed.
+    #[error("updating the status of {key}: {source}")]
+    Status {
+        /// The DaemonSet's key.
+        key: String,
+        /// The client's error.
+        #[source]
+        source: kube::Error,
+    },
 }
 
 /// The controller's shared state. Clones share everything.
@@ -179,8 +186,13 @@ impl DaemonSetController {
         let nodes = self.nodes.list();
         if self.expectations.satisfied(key) && ds.metadata.deletion_timestamp.is_none() {
             let actions = daemon_actions(&ds, &nodes, &pods);
-            self.create(&ds, key, &actions.create_on).await?;
-            self.delete(key, &actions.delete).await?;
+            let new_pods: Vec<Pod> = actions
+                .create_on
+                .iter()
+                .map(|node| new_pod(&ds, node))
+                .collect();
+            create_pods(&self.client, &self.expectations, key, &new_pods).await?;
+            delete_pods(&self.client, &self.expectations, key, &actions.delete).await?;
         }
         let status = calculate_status(&ds, &nodes, &pods, self.clock.wall());
         if ds.status.as_ref() != Some(&status) {
@@ -193,88 +205,13 @@ impl DaemonSetController {
                 Ok(_) => {}
                 Err(kube::Error::Api(s)) if s.code == 404 => {}
                 Err(source) => {
-                    return Err(SyncError {
-                        what: format!("updating the status of {key}"),
+                    return Err(SyncError::Status {
+                        key: key.to_owned(),
                         source,
                     });
                 }
             }
         }
         Ok(())
-    }
-
-    /// Creates one pod per node, in slow-start batches, expectations recorded first.
-    async fn create(&self, ds: &DaemonSet, key: &str, nodes: &[String]) -> Result<(), SyncError> {
-        if nodes.is_empty() {
-            return Ok(());
-        }
-        let namespace = ds.metadata.namespace.as_deref().unwrap_or_default();
-        let api = Api::<Pod>::namespaced(self.client.clone(), namespace);
-        self.expectations.expect(key, nodes.len(), 0);
-        let mut rest = nodes;
-        for batch in slow_start_batches(nodes.len()) {
-            let (now, later) = rest.split_at(batch.min(rest.len()));
-            rest = later;
-            let results = join_all(now.iter().map(|node| async {
-                api.create(&PostParams::default(), &new_pod(ds, node)).await
-            }))
-            .await;
-            let mut failure = None;
-            for result in results {
-                if let Err(error) = result {
-                    self.expectations.creation_observed(key);
-                    failure.get_or_insert(error);
-                }
-            }
-            if let Some(source) = failure {
-                for _ in rest {
-                    self.expectations.creation_observed(key);
-                }
-                return Err(SyncError {
-                    what: format!("creating daemon pods for {key}"),
-                    source,
-                });
-            }
-        }
-        Ok(())
-    }
-
-    /// Deletes pods (each only in the incarnation we saw), expectations recorded first.
-    async fn delete(&self, key: &str, pods: &[Arc<Pod>]) -> Result<(), SyncError> {
-        if pods.is_empty() {
-            return Ok(());
-        }
-        self.expectations.expect(key, 0, pods.len());
-        let results = join_all(pods.iter().map(|pod| async {
-            let namespace = pod.metadata.namespace.as_deref().unwrap_or_default();
-            let name = pod.metadata.name.as_deref().unwrap_or_default();
-            let params = DeleteParams {
-                preconditions: Some(Preconditions {
-                    uid: pod.metadata.uid.clone(),
-                    resource_version: None,
-                }),
-                ..DeleteParams::default()
-            };
-            Api::<Pod>::namespaced(self.client.clone(), namespace)
-                .delete(name, &params)
-                .await
-        }))
-        .await;
-        let mut failure = None;
-        for result in results {
-            if let Err(error) = result {
-                self.expectations.deletion_observed(key);
-                if !matches!(&error, kube::Error::Api(s) if s.code == 404) {
-                    failure.get_or_insert(error);
-                }
-            }
-        }
-        match failure {
-            Some(source) => Err(SyncError {
-                what: format!("deleting daemon pods of {key}"),
-                source,
-            }),
-            None => Ok(()),
-        }
     }
 }
