@@ -119,3 +119,32 @@ impl Expectations {
         self.lock().remove(key);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use labkit::FakeClock;
+
+    use super::*;
+
+    #[test]
+    fn raise_adds_to_pending_writes_and_restarts_a_satisfied_or_expired_record() {
+        let clock = FakeClock::default();
+        let expectations = Expectations::new(Arc::new(clock.clone()));
+        // One sync creates 1 pod and deletes 1: both are waited for.
+        expectations.raise("ds", 1, 0);
+        expectations.raise("ds", 0, 1);
+        expectations.creation_observed("ds");
+        assert!(!expectations.satisfied("ds"));
+        expectations.deletion_observed("ds");
+        assert!(expectations.satisfied("ds"));
+        // Satisfied, even over-observed: the next raise starts from zero.
+        expectations.deletion_observed("ds");
+        expectations.raise("ds", 0, 1);
+        assert!(!expectations.satisfied("ds"));
+        // Expired: the lost write is forgotten, the new one counts alone.
+        clock.advance(EXPECTATIONS_TIMEOUT + Duration::from_secs(1));
+        expectations.raise("ds", 1, 0);
+        expectations.creation_observed("ds");
+        assert!(expectations.satisfied("ds"));
+    }
+}

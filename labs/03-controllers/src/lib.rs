@@ -16,7 +16,8 @@
 //!    RollingUpdate within `maxSurge`/`maxUnavailable` and Recreate, proportional scaling,
 //!    revisions and history, pause, and the `Progressing`/`Available` conditions.
 //! 4. **DaemonSet, Job and CronJob** (StatefulSet to come): one pod per matching node,
-//!    pinned by node affinity; pods until `completions` succeed, at most `parallelism` at a
+//!    pinned by node affinity, replaced node by node within `maxUnavailable`/`maxSurge` when
+//!    the template changes (ControllerRevisions); pods until `completions` succeed, at most `parallelism` at a
 //!    time, within `backoffLimit` and `activeDeadlineSeconds`; Jobs on a cron schedule.
 //! 5. **Service plumbing and cleanup**: Endpoints and EndpointSlices behind each Service, the
 //!    garbage collector (background, foreground, orphan), the namespace and ServiceAccount
@@ -64,7 +65,8 @@
 //! - [`hollow`]: step 8. [`hollow::HollowRuntime`], its command [`hollow::patterns`], and
 //!   [`hollow::start`] (N nodes in-process, a [`hollow::HollowNodes`] handle).
 //! - [`daemonset`]: step 4. Where daemon pods belong ([`daemonset::placement`]), what to
-//!   create and delete and the status ([`daemonset::decide`]), and the loop.
+//!   create and delete and the status ([`daemonset::decide`]), the rolling update
+//!   ([`daemonset::update`]), its history ([`daemonset::revisions`]), and the loop.
 //! - [`job`]: step 4. One sync's decisions ([`job::decide`]) and the loop.
 //! - [`cronjob`]: step 4. Schedules ([`cronjob::schedule`]), one sync's decisions
 //!   ([`cronjob::decide`]) and the loop.

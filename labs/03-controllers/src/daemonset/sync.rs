@@ -17,7 +17,7 @@ use super::update::rolling_update;
 use crate::history::{create_revision, delete_revisions, new_revision, renumber_revision};
 use crate::informer::split_key;
 use crate::podcontrol::{PodControlError, create_pods, delete_pods};
-use crate::pods::controller_of;
+use crate::pods::controlled_by;
 
 /// Why a sync failed (the key is retried with back-off).
 #[derive(Debug, thiserror::Error)]
@@ -64,14 +64,8 @@ impl DaemonSetController {
         }
         let (namespace, _) = split_key(key);
         let namespace = namespace.unwrap_or_default();
-        let uid = ds.metadata.uid.clone().unwrap_or_default();
-        let pods: Vec<Arc<Pod>> = self
-            .pods
-            .list_namespace(namespace)
-            .into_iter()
-            .filter(|pod| pod.metadata.deletion_timestamp.is_none())
-            .filter(|pod| controller_of(&pod.metadata).is_some_and(|owner| owner.uid == uid))
-            .collect();
+        let uid = ds.metadata.uid.as_deref().unwrap_or_default();
+        let pods = controlled_by(self.pods.list_namespace(namespace), uid);
         let nodes = self.nodes.list();
         let history = self.construct_history(&ds, namespace).await?;
         let hash = revision_hash(&history.current);

@@ -26,7 +26,7 @@ use self::decide::{decide_job, new_pod};
 use crate::expectations::Expectations;
 use crate::informer::{Cache, Change, Informer, object_key, split_key};
 use crate::podcontrol::{PodControlError, create_pods, delete_pods};
-use crate::pods::controller_of;
+use crate::pods::{controlled_by, controller_of};
 use crate::queue::WorkQueue;
 use crate::runner::Tasks;
 
@@ -154,14 +154,8 @@ impl JobController {
         }
         let (namespace, _) = split_key(key);
         let namespace = namespace.unwrap_or_default();
-        let uid = job.metadata.uid.clone().unwrap_or_default();
-        let pods: Vec<Arc<Pod>> = self
-            .pods
-            .list_namespace(namespace)
-            .into_iter()
-            .filter(|pod| pod.metadata.deletion_timestamp.is_none())
-            .filter(|pod| controller_of(&pod.metadata).is_some_and(|owner| owner.uid == uid))
-            .collect();
+        let uid = job.metadata.uid.as_deref().unwrap_or_default();
+        let pods = controlled_by(self.pods.list_namespace(namespace), uid);
         let decision = decide_job(&job, &pods, self.clock.wall());
         delete_pods(&self.client, &self.expectations, key, &decision.delete).await?;
         let new_pods = vec![new_pod(&job); decision.create];

@@ -77,3 +77,27 @@ impl Cluster {
         });
     }
 }
+
+/// The real kubectl of version 1.`minor` with a kubeconfig for `cluster` (in the returned
+/// directory, which must live as long as it is used), or "not run" where it is not installed.
+pub(crate) fn kubectl(
+    cluster: &Cluster,
+    minor: u32,
+) -> Result<(labkit::Kubectl, tempfile::TempDir), labkit::NotRun> {
+    let kubectl = labkit::Kubectl::version(minor)?;
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join("kubeconfig");
+    std::fs::write(&path, cluster.kubeconfig()).expect("write the kubeconfig");
+    Ok((kubectl.kubeconfig(path), dir))
+}
+
+/// The output of a kubectl run that must have succeeded.
+#[track_caller]
+pub(crate) fn ok(output: &labkit::KubectlOutput) -> &str {
+    assert!(
+        output.success,
+        "kubectl failed ({:?}): {}{}",
+        output.code, output.stdout, output.stderr
+    );
+    &output.stdout
+}

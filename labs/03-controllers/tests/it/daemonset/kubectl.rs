@@ -1,30 +1,11 @@
-//! Step 4 with the real kubectl (1.33 and 1.27): `rollout status`, `rollout history` and `rollout undo`
-//! of a DaemonSet, against lab-02 with the DaemonSet controller and the fake kubelet. kubectl
-//! reads the DaemonSet's ControllerRevisions for the history, and undoes by patching one
-//! revision's data onto the DaemonSet. Where that kubectl is not installed the test says
-//! "not run".
+//! Step 4 with the real kubectl (1.33 and 1.27): `rollout status`, `rollout history` and
+//! `rollout undo` of a DaemonSet, against lab-02 with the DaemonSet controller and the fake
+//! kubelet. kubectl reads the DaemonSet's ControllerRevisions for the history, and undoes by
+//! patching one revision's data onto the DaemonSet. Where that kubectl is not installed the
+//! test says "not run".
 
-use labkit::{Kubectl, KubectlOutput};
-
-use super::rolling::{Env, start};
-
-fn kubectl(env: &Env, minor: u32) -> Result<(Kubectl, tempfile::TempDir), labkit::NotRun> {
-    let kubectl = Kubectl::version(minor)?;
-    let dir = tempfile::tempdir().expect("a temporary directory");
-    let path = dir.path().join("kubeconfig");
-    std::fs::write(&path, env.cluster.kubeconfig()).expect("write the kubeconfig");
-    Ok((kubectl.kubeconfig(path), dir))
-}
-
-#[track_caller]
-fn ok(output: &KubectlOutput) -> &str {
-    assert!(
-        output.success,
-        "kubectl failed ({:?}): {}{}",
-        output.code, output.stdout, output.stderr
-    );
-    &output.stdout
-}
+use super::rolling::start;
+use crate::support::{kubectl, ok};
 
 const MANIFEST: &str = "apiVersion: apps/v1
 kind: DaemonSet
@@ -55,7 +36,7 @@ fn history_numbers(output: &str) -> Vec<String> {
 /// The whole life cycle with one kubectl version.
 fn rollout_life_cycle(minor: u32) {
     let env = start();
-    let (kubectl, dir) = labkit::require!(kubectl(&env, minor));
+    let (kubectl, dir) = labkit::require!(kubectl(&env.cluster, minor));
     let file = dir.path().join("agent.yaml");
     std::fs::write(&file, MANIFEST).expect("write the manifest");
     let file = file.to_str().expect("a UTF-8 path").to_owned();

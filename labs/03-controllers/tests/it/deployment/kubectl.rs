@@ -7,27 +7,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use labkit::{FakeClock, Kubectl, KubectlOutput};
+use labkit::FakeClock;
 
 use super::live::{Env, pass_the_deadline, start, start_without_controllers, web};
-
-fn kubectl(env: &Env, minor: u32) -> Result<(Kubectl, tempfile::TempDir), labkit::NotRun> {
-    let kubectl = Kubectl::version(minor)?;
-    let dir = tempfile::tempdir().expect("a temporary directory");
-    let path = dir.path().join("kubeconfig");
-    std::fs::write(&path, env.cluster.kubeconfig()).expect("write the kubeconfig");
-    Ok((kubectl.kubeconfig(path), dir))
-}
-
-#[track_caller]
-fn ok(output: &KubectlOutput) -> &str {
-    assert!(
-        output.success,
-        "kubectl failed ({:?}): {}{}",
-        output.code, output.stdout, output.stderr
-    );
-    &output.stdout
-}
+use crate::support::{kubectl, ok};
 
 fn image(env: &Env) -> String {
     let d = env.get("web");
@@ -40,7 +23,7 @@ fn image(env: &Env) -> String {
 /// The whole rollout life cycle with one kubectl version.
 fn rollout_life_cycle(minor: u32) {
     let env = start();
-    let (kubectl, _dir) = labkit::require!(kubectl(&env, minor));
+    let (kubectl, _dir) = labkit::require!(kubectl(&env.cluster, minor));
     let run = |args: &[&str]| kubectl.run(args);
     let status = ["rollout", "status", "deployment/web", "--timeout=60s"];
 
@@ -142,7 +125,7 @@ fn step3_kubectl_1_27_rollout_status_history_undo_scale_pause_resume() {
 #[test]
 fn step3_kubectl_rollout_status_fails_after_the_progress_deadline() {
     let env = start_without_controllers();
-    let (kubectl, _dir) = labkit::require!(kubectl(&env, 33));
+    let (kubectl, _dir) = labkit::require!(kubectl(&env.cluster, 33));
     env.kubelet.pause();
     let clock = FakeClock::default();
     env.cluster
@@ -201,7 +184,7 @@ spec:
 #[test]
 fn step3_kubectl_apply_rolls_out_and_history_shows_each_change_cause() {
     let env = start();
-    let (kubectl, dir) = labkit::require!(kubectl(&env, 33));
+    let (kubectl, dir) = labkit::require!(kubectl(&env.cluster, 33));
     let file = dir.path().join("web.yaml");
     let status = ["rollout", "status", "deployment/web", "--timeout=60s"];
     std::fs::write(&file, manifest("nginx:1.25", "first")).expect("write the manifest");
