@@ -9,7 +9,8 @@ use k8s_openapi::api::core::v1::{Node, Pod};
 use kube::Api;
 use kube::api::{DeleteParams, ListParams, Patch, PatchParams, PostParams};
 use lab_03::daemonset::placement::target_node;
-use lab_03::history::HASH_LABEL;
+use lab_03::daemonset::revisions::revision_data;
+use lab_03::history::{HASH_LABEL, data_hash};
 use serde_json::{Value, json};
 
 use crate::fake_kubelet::FakeKubelet;
@@ -27,6 +28,13 @@ pub(crate) struct Env {
 
 /// Three nodes, the fake kubelet and the DaemonSet controller.
 pub(crate) fn start() -> Env {
+    let env = start_without_controller();
+    env.cluster.start_controllers(&["daemonset"]);
+    env
+}
+
+/// Three nodes and the fake kubelet; no controller yet.
+fn start_without_controller() -> Env {
     let cluster = Cluster::start();
     let nodes = Api::<Node>::all(cluster.client.clone());
     for name in ["n1", "n2", "n3"] {
@@ -36,7 +44,6 @@ pub(crate) fn start() -> Env {
             .expect("create a node");
     }
     let kubelet = FakeKubelet::start(&cluster, "default");
-    cluster.start_controllers(&["daemonset"]);
     Env {
         daemonsets: Api::namespaced(cluster.client.clone(), "default"),
         pods: Api::namespaced(cluster.client.clone(), "default"),
@@ -126,7 +133,7 @@ impl Env {
         by_node
     }
 
-    /// The DaemonSet's revisions: (number, hash), oldest first.
+    /// The DaemonSet's revisions (those with a controller): (number, hash), oldest first.
     pub(crate) fn revisions(&self) -> Vec<(i64, String)> {
         let api = Api::<ControllerRevision>::namespaced(self.cluster.client.clone(), "default");
         let list = self
@@ -136,10 +143,12 @@ impl Env {
         let mut revisions: Vec<_> = list
             .items
             .iter()
+            .filter(|r| lab_03::pods::controller_of(&r.metadata).is_some())
             .map(|r| {
+                let labels = r.metadata.labels.clone().unwrap_or_default();
                 (
                     r.revision,
-                    r.metadata.labels.as_ref().unwrap()[HASH_LABEL].clone(),
+                    labels.get(HASH_LABEL).cloned().unwrap_or_default(),
                 )
             })
             .collect();
@@ -283,4 +292,40 @@ fn step4_daemonset_on_delete_replaces_only_the_pod_the_user_deleted() {
             ("n3".to_owned(), "agent:1".to_owned()),
         ])
     );
+}
+
+#[test]
+fn step4_daemonset_a_revision_name_taken_by_other_data_bumps_the_collision_count() {
+    let env = start_without_controller();
+    env.create(&agent("agent:1", &json!({"type": "RollingUpdate"})));
+    // The name the first revision would get (the DaemonSet as the server stored it, defaults
+    // and all) is taken by a revision holding something else.
+    let ds = env
+        .cluster
+        .block_on(env.daemonsets.get("agent"))
+        .expect("the DaemonSet");
+    let data = revision_data(&ds);
+    let taken: ControllerRevision = serde_json::from_value(json!({
+        "metadata": {"name": format!("agent-{}", data_hash(&data, Some(0)))},
+        "data": {"something": "else"},
+        "revision": 1,
+    }))
+    .unwrap();
+    let revisions = Api::<ControllerRevision>::namespaced(env.cluster.client.clone(), "default");
+    env.cluster
+        .block_on(revisions.create(&PostParams::default(), &taken))
+        .expect("create the colliding revision");
+
+    env.cluster.start_controllers(&["daemonset"]);
+    let status = env.wait_rolled_out();
+    assert_eq!(status.collision_count, Some(1));
+    let hash = data_hash(&data, Some(1));
+    assert!(
+        env.revisions().contains(&(1, hash.clone())),
+        "{:?}",
+        env.revisions()
+    );
+    for pods in env.pods_by_node().values() {
+        assert_eq!(pods[0].2, hash);
+    }
 }
