@@ -97,6 +97,21 @@ fn rollout_life_cycle(minor: u32) {
         .map(|(image, _, _)| image.clone())
         .collect();
     assert_eq!(images, ["agent:1", "agent:1", "agent:1"]);
+
+    // OnDelete: nothing rolls out by itself, and kubectl says it will not wait for it.
+    let on_delete = r#"{"spec":{"updateStrategy":{"type":"OnDelete","rollingUpdate":null}}}"#;
+    assert_eq!(
+        ok(&kubectl.run(["patch", "ds/agent", "-p", on_delete])),
+        "daemonset.apps/agent patched\n"
+    );
+    let refused = kubectl.run(["rollout", "status", "ds/agent", "--watch=false"]);
+    assert_eq!(refused.code, Some(1), "{refused:?}");
+    assert!(
+        refused
+            .stderr
+            .contains("rollout status is only available for RollingUpdate strategy type"),
+        "{refused:?}"
+    );
 }
 
 #[test]
