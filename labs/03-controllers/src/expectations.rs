@@ -75,6 +75,31 @@ impl Expectations {
         self.lock().insert(key.to_owned(), pending);
     }
 
+    /// Records `add` more creations and `del` more deletions for `key` on top of those still
+    /// pending (upstream `RaiseExpectations`): how one sync that both creates and deletes
+    /// (a DaemonSet's surge) records both. A record that is satisfied or expired starts again
+    /// from zero, as [`Expectations::expect`] would.
+    pub fn raise(&self, key: &str, add: usize, del: usize) {
+        let now = self.clock.now();
+        let add = i64::try_from(add).unwrap_or(i64::MAX);
+        let del = i64::try_from(del).unwrap_or(i64::MAX);
+        let mut pending = self.lock();
+        let entry = pending.entry(key.to_owned()).or_insert(Pending {
+            add: 0,
+            del: 0,
+            since: now,
+        });
+        let stale = (entry.add <= 0 && entry.del <= 0)
+            || now.duration_since(entry.since) > EXPECTATIONS_TIMEOUT;
+        if stale {
+            entry.add = 0;
+            entry.del = 0;
+        }
+        entry.add = entry.add.saturating_add(add);
+        entry.del = entry.del.saturating_add(del);
+        entry.since = now;
+    }
+
     /// One creation for `key` was seen (or will never happen: it failed or was skipped).
     pub fn creation_observed(&self, key: &str) {
         if let Some(pending) = self.lock().get_mut(key) {
@@ -92,5 +117,34 @@ impl Expectations {
     /// Forgets `key` (its object was deleted).
     pub fn delete(&self, key: &str) {
         self.lock().remove(key);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use labkit::FakeClock;
+
+    use super::*;
+
+    #[test]
+    fn raise_adds_to_pending_writes_and_restarts_a_satisfied_or_expired_record() {
+        let clock = FakeClock::default();
+        let expectations = Expectations::new(Arc::new(clock.clone()));
+        // One sync creates 1 pod and deletes 1: both are waited for.
+        expectations.raise("ds", 1, 0);
+        expectations.raise("ds", 0, 1);
+        expectations.creation_observed("ds");
+        assert!(!expectations.satisfied("ds"));
+        expectations.deletion_observed("ds");
+        assert!(expectations.satisfied("ds"));
+        // Satisfied, even over-observed: the next raise starts from zero.
+        expectations.deletion_observed("ds");
+        expectations.raise("ds", 0, 1);
+        assert!(!expectations.satisfied("ds"));
+        // Expired: the lost write is forgotten, the new one counts alone.
+        clock.advance(EXPECTATIONS_TIMEOUT + Duration::from_secs(1));
+        expectations.raise("ds", 1, 0);
+        expectations.creation_observed("ds");
+        assert!(expectations.satisfied("ds"));
     }
 }

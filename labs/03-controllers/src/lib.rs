@@ -16,7 +16,8 @@
 //!    RollingUpdate within `maxSurge`/`maxUnavailable` and Recreate, proportional scaling,
 //!    revisions and history, pause, and the `Progressing`/`Available` conditions.
 //! 4. **DaemonSet, Job and CronJob** (StatefulSet to come): one pod per matching node,
-//!    pinned by node affinity; pods until `completions` succeed, at most `parallelism` at a
+//!    pinned by node affinity, replaced node by node within `maxUnavailable`/`maxSurge` when
+//!    the template changes (ControllerRevisions); pods until `completions` succeed, at most `parallelism` at a
 //!    time, within `backoffLimit` and `activeDeadlineSeconds`; Jobs on a cron schedule.
 //! 5. **Service plumbing and cleanup**: Endpoints and EndpointSlices behind each Service, the
 //!    garbage collector (background, foreground, orphan), the namespace and ServiceAccount
@@ -39,6 +40,8 @@
 //! - [`pods`]: what controllers ask of pods: active, ready, available, controller owner,
 //!   label selector matching.
 //! - [`expectations`]: step 2. Creations and deletions a controller waits to see.
+//! - [`podcontrol`]: step 2. Creating pods in slow-start batches and deleting them, with the
+//!   expectations recorded first (the ReplicaSet, Job and DaemonSet controllers use it).
 //! - [`replicaset`]: step 2. The pure decisions ([`replicaset::decide`],
 //!   [`replicaset::ranking`], [`replicaset::status`]) and the loop around them.
 //! - [`deployment`]: step 3. The pure decisions ([`deployment::hash`],
@@ -62,7 +65,8 @@
 //! - [`hollow`]: step 8. [`hollow::HollowRuntime`], its command [`hollow::patterns`], and
 //!   [`hollow::start`] (N nodes in-process, a [`hollow::HollowNodes`] handle).
 //! - [`daemonset`]: step 4. Where daemon pods belong ([`daemonset::placement`]), what to
-//!   create and delete and the status ([`daemonset::decide`]), and the loop.
+//!   create and delete and the status ([`daemonset::decide`]), the rolling update
+//!   ([`daemonset::update`]), its history ([`daemonset::revisions`]), and the loop.
 //! - [`job`]: step 4. One sync's decisions ([`job::decide`]) and the loop.
 //! - [`cronjob`]: step 4. Schedules ([`cronjob::schedule`]), one sync's decisions
 //!   ([`cronjob::decide`]) and the loop.
@@ -97,6 +101,7 @@ pub mod manager;
 pub mod namespace;
 pub mod nodeipam;
 pub mod nodelifecycle;
+pub mod podcontrol;
 pub mod pods;
 pub mod queue;
 pub mod replicaset;

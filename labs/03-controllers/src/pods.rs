@@ -6,6 +6,7 @@
 //! reduced to what lab 03 uses.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use k8s_openapi::api::core::v1::Pod;
@@ -75,6 +76,15 @@ pub fn controller_of(
         .as_ref()?
         .iter()
         .find(|owner| owner.controller == Some(true))
+}
+
+/// The pods among `pods` that the object with `uid` controls and that are not being deleted:
+/// what the Job and DaemonSet controllers' syncs work on.
+pub fn controlled_by(pods: Vec<Arc<Pod>>, uid: &str) -> Vec<Arc<Pod>> {
+    pods.into_iter()
+        .filter(|pod| pod.metadata.deletion_timestamp.is_none())
+        .filter(|pod| controller_of(&pod.metadata).is_some_and(|owner| owner.uid == uid))
+        .collect()
 }
 
 /// Why a label selector cannot be used.

@@ -12,9 +12,11 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference}
 use super::placement::{
     Placement, node_should_run, pin_to_node, target_node, with_daemon_tolerations,
 };
+use super::update::{allows_surge, is_updated};
 use crate::pods::{is_available, is_ready};
 
-/// The label that says which version of the template a daemon pod was made from.
+/// The label that says which revision of the template a daemon pod was made from (upstream
+/// `DefaultDaemonSetUniqueLabelKey`): the hash of its ControllerRevision.
 pub const REVISION_LABEL: &str = "controller-revision-hash";
 
 /// What one sync does to the pods.
@@ -38,19 +40,6 @@ pub fn daemon_pod_spec(ds: &DaemonSet) -> PodSpec {
     with_daemon_tolerations(&spec)
 }
 
-/// A short hash of the template (FNV-1a of its JSON), the value of [`REVISION_LABEL`] (upstream
-/// hashes the template's ControllerRevision; the idea is the same: same template, same hash).
-pub fn template_hash(ds: &DaemonSet) -> String {
-    let template = ds.spec.as_ref().map(|spec| &spec.template);
-    let text = serde_json::to_string(&template).unwrap_or_default();
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in text.bytes() {
-        hash ^= u64::from(byte);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
-    }
-    format!("{:010x}", hash & 0xff_ffff_ffff)
-}
-
 /// The controller owner reference a DaemonSet puts on its pods.
 pub fn controller_ref(ds: &DaemonSet) -> OwnerReference {
     OwnerReference {
@@ -64,15 +53,16 @@ pub fn controller_ref(ds: &DaemonSet) -> OwnerReference {
 }
 
 /// The pod for `node`: the template, the daemon tolerations, pinned to the node by node
-/// affinity (the scheduler binds it), labelled with the template's hash, owned by the DaemonSet.
-pub fn new_pod(ds: &DaemonSet, node: &str) -> Pod {
+/// affinity (the scheduler binds it), labelled with `hash` (its revision's, see
+/// [`super::revisions`]), owned by the DaemonSet.
+pub fn new_pod(ds: &DaemonSet, node: &str, hash: &str) -> Pod {
     let template_meta = ds
         .spec
         .as_ref()
         .and_then(|spec| spec.template.metadata.clone())
         .unwrap_or_default();
     let mut labels = template_meta.labels.unwrap_or_default();
-    labels.insert(REVISION_LABEL.to_owned(), template_hash(ds));
+    labels.insert(REVISION_LABEL.to_owned(), hash.to_owned());
     let mut spec = daemon_pod_spec(ds);
     spec.affinity = Some(pin_to_node(spec.affinity.as_ref(), node));
     let name = ds.metadata.name.as_deref().unwrap_or_default();
@@ -104,6 +94,17 @@ pub fn pods_by_node(pods: &[Arc<Pod>]) -> BTreeMap<String, Vec<Arc<Pod>>> {
     by_node
 }
 
+/// Sorts pods oldest first: by creation time, then by name (upstream
+/// `podByCreationTimestampAndPhase`).
+pub fn sort_oldest_first(pods: &mut [Arc<Pod>]) {
+    pods.sort_by(|a, b| {
+        a.metadata
+            .creation_timestamp
+            .cmp(&b.metadata.creation_timestamp)
+            .then_with(|| a.metadata.name.cmp(&b.metadata.name))
+    });
+}
+
 fn phase(pod: &Pod) -> &str {
     pod.status
         .as_ref()
@@ -117,13 +118,27 @@ fn phase(pod: &Pod) -> &str {
 ///
 /// - the node should run a pod and has none: create one there;
 /// - a pod may stay: delete the `Failed` ones (a replacement comes next sync) and, of the
-///   others, all but the oldest;
+///   others, all but the oldest; when the DaemonSet allows surge ([`allows_surge`]), all but
+///   the oldest made from revision `hash` and the oldest of an older one, and that old one
+///   too once it is not ready or the new one is available (`now`, `minReadySeconds`);
 /// - a pod may not stay: delete them all;
 /// - pods for a node that no longer exists: delete them.
-pub fn daemon_actions(ds: &DaemonSet, nodes: &[Arc<Node>], pods: &[Arc<Pod>]) -> DaemonActions {
+pub fn daemon_actions(
+    ds: &DaemonSet,
+    nodes: &[Arc<Node>],
+    pods: &[Arc<Pod>],
+    hash: &str,
+    now: SystemTime,
+) -> DaemonActions {
     // ANCHOR_END: daemon_actions
-    // BEGIN SOLUTION step-4: group pods by node; for each node decide with node_should_run; then delete pods whose node is gone
+    // BEGIN SOLUTION step-4: group pods by node; for each node decide with node_should_run (keeping one pod, or with surge one new and one old); then delete pods whose node is gone
     let spec = daemon_pod_spec(ds);
+    let surge = allows_surge(ds);
+    let min_ready = ds
+        .spec
+        .as_ref()
+        .and_then(|s| s.min_ready_seconds)
+        .unwrap_or(0);
     let mut by_node = pods_by_node(pods);
     let mut actions = DaemonActions::default();
     let mut nodes: Vec<&Arc<Node>> = nodes.iter().collect();
@@ -141,14 +156,30 @@ pub fn daemon_actions(ds: &DaemonSet, nodes: &[Arc<Node>], pods: &[Arc<Pod>]) ->
             let (failed, mut running): (Vec<_>, Vec<_>) =
                 here.drain(..).partition(|pod| phase(pod) == "Failed");
             actions.delete.extend(failed);
-            // Keep the oldest; the others are duplicates (two syncs raced, or a relist).
-            running.sort_by(|a, b| {
-                a.metadata
-                    .creation_timestamp
-                    .cmp(&b.metadata.creation_timestamp)
-                    .then_with(|| a.metadata.name.cmp(&b.metadata.name))
-            });
-            actions.delete.extend(running.into_iter().skip(1));
+            sort_oldest_first(&mut running);
+            if !surge {
+                // Keep the oldest; the others are duplicates (two syncs raced, or a relist).
+                actions.delete.extend(running.into_iter().skip(1));
+                continue;
+            }
+            // Surging: the oldest new pod and the oldest old one may share the node.
+            let (mut oldest_new, mut oldest_old) = (None, None);
+            for pod in running {
+                let slot = if is_updated(&pod, hash) {
+                    &mut oldest_new
+                } else {
+                    &mut oldest_old
+                };
+                match slot {
+                    None => *slot = Some(pod),
+                    Some(_) => actions.delete.push(pod),
+                }
+            }
+            if let (Some(new), Some(old)) = (oldest_new, oldest_old)
+                && (!is_ready(&old) || is_available(&new, min_ready, now))
+            {
+                actions.delete.push(old);
+            }
         } else {
             actions.delete.extend(here);
         }
@@ -164,18 +195,20 @@ pub fn daemon_actions(ds: &DaemonSet, nodes: &[Arc<Node>], pods: &[Arc<Pod>]) ->
 /// (`desiredNumberScheduled`): how many have one (`currentNumberScheduled`), ready
 /// (`numberReady`), available for `minReadySeconds` (`numberAvailable`, and
 /// `numberUnavailable` = desired - available), from the current template
-/// (`updatedNumberScheduled`); and nodes that have one but should not (`numberMisscheduled`).
+/// (`updatedNumberScheduled`: labelled with the current revision's `hash`); and nodes that
+/// have one but should not (`numberMisscheduled`). On a node with two pods (a surge) the
+/// oldest counts. `collisionCount` is kept as it is.
 pub fn calculate_status(
     ds: &DaemonSet,
     nodes: &[Arc<Node>],
     pods: &[Arc<Pod>],
+    hash: &str,
     now: SystemTime,
 ) -> DaemonSetStatus {
     // ANCHOR_END: calculate_status
-    // BEGIN SOLUTION step-4: count per node with node_should_run and the node's pods (the first one counts for ready/available/updated)
+    // BEGIN SOLUTION step-4: count per node with node_should_run and the node's pods (the oldest one counts for ready/available/updated)
     let spec = daemon_pod_spec(ds);
-    let by_node = pods_by_node(pods);
-    let hash = template_hash(ds);
+    let mut by_node = pods_by_node(pods);
     let min_ready = ds
         .spec
         .as_ref()
@@ -183,12 +216,17 @@ pub fn calculate_status(
         .unwrap_or(0);
     let mut status = DaemonSetStatus {
         observed_generation: ds.metadata.generation,
+        collision_count: ds.status.as_ref().and_then(|s| s.collision_count),
         ..DaemonSetStatus::default()
     };
     let (mut available, mut ready, mut updated) = (0, 0, 0);
     for node in nodes {
         let name = node.metadata.name.as_deref().unwrap_or_default();
-        let here = by_node.get(name).map(Vec::as_slice).unwrap_or_default();
+        let here = by_node
+            .get_mut(name)
+            .map(Vec::as_mut_slice)
+            .unwrap_or_default();
+        sort_oldest_first(here);
         let should_run = node_should_run(&spec, node).should_run;
         if !should_run {
             if !here.is_empty() {
@@ -207,8 +245,7 @@ pub fn calculate_status(
         if is_available(pod, min_ready, now) {
             available += 1;
         }
-        let labels = pod.metadata.labels.as_ref();
-        if labels.and_then(|l| l.get(REVISION_LABEL)) == Some(&hash) {
+        if is_updated(pod, hash) {
             updated += 1;
         }
     }

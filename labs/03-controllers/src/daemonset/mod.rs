@@ -1,50 +1,49 @@
-//! The DaemonSet controller: one pod per matching node (upstream `pkg/controller/daemon`).
+//! The DaemonSet controller: one pod per matching node, and a rolling update of them when the
+//! template changes (upstream `pkg/controller/daemon`).
 //!
 //! ```text
-//! DaemonSet informer ─┐                          ┌─ sync("kube-system/node-agent"):
-//! Pod informer ───────┼─> queue of DaemonSet ───>│    its pods (owned, not deleting), every node
-//!   (the pod's owner)  │   keys                   │    if expectations are satisfied: daemon_actions ->
-//! Node informer ──────┘   (a node change:         │      create a pinned pod on each node that needs one, delete the rest
-//!                           every DaemonSet)      │    write status (PATCH .../status)
-//!                                                 └─
+//! DaemonSet informer ──┐                        ┌─ sync("kube-system/node-agent"):
+//! Pod informer ────────┤                        │    history: the ControllerRevision of the
+//!   (the pod's owner)   ├─> queue of DaemonSet ─>│      template (create or renumber it); its hash
+//! Node informer ───────┤    keys                │    if expectations are satisfied:
+//!   (every DaemonSet)   │                        │      daemon_actions: create a pinned pod on each
+//! ControllerRevision ──┘                        │        node that needs one, delete the rest;
+//!   informer (owner)                             │      if that had nothing to do: rolling_update
+//!                                                │      truncate the history
+//!                                                │    write status (PATCH .../status)
+//!                                                └─
 //! ```
 //!
-//! The decisions are pure ([`placement`], [`decide`]); this file is the loop. Not here (yet):
-//! the rolling update of `updateStrategy` (pods of an old template are counted, not replaced),
-//! ControllerRevisions, and adoption of orphans.
+//! The decisions are pure ([`placement`], [`decide`], [`update`], [`revisions`]); this file
+//! and `sync.rs` are the loop. Pods carry `controller-revision-hash`, the hash of the revision
+//! they were made from; that is how the update tells old pods from new ones. Not here (yet):
+//! adoption of orphans, the `pod-template-generation` label, and the back-off upstream waits
+//! before replacing a failed daemon pod.
 
 pub mod decide;
 pub mod placement;
+pub mod revisions;
+mod sync;
+pub mod update;
 
 use std::sync::Arc;
 
-use futures_util::future::join_all;
-use k8s_openapi::api::apps::v1::DaemonSet;
+use k8s_openapi::api::apps::v1::{ControllerRevision, DaemonSet};
 use k8s_openapi::api::core::v1::{Node, Pod};
-use kube::api::{DeleteParams, Patch, PatchParams, PostParams, Preconditions};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::{Api, Client};
 use labkit::Clock;
-use serde_json::json;
 
-use self::decide::{calculate_status, daemon_actions, new_pod};
 use crate::expectations::Expectations;
-use crate::informer::{Cache, Change, Informer, object_key, split_key};
+use crate::informer::{Cache, Change, Informer, object_key};
 use crate::pods::controller_of;
 use crate::queue::WorkQueue;
-use crate::replicaset::decide::slow_start_batches;
 use crate::runner::Tasks;
 
 /// Upstream's default `--concurrent-daemonset-syncs`.
 pub const DEFAULT_WORKERS: usize = 2;
 
-/// Why a sync failed (the key is retried with back-off).
-#[derive(Debug, thiserror::Error)]
-#[error("{what}: {source}")]
-pub struct SyncError {
-    what: String,
-    #[source]
-    source: kube::Error,
-}
+pub use self::sync::SyncError;
 
 /// The controller's shared state. Clones share everything.
 #[derive(Clone)]
@@ -53,6 +52,7 @@ struct DaemonSetController {
     daemonsets: Cache<DaemonSet>,
     pods: Cache<Pod>,
     nodes: Cache<Node>,
+    revisions: Cache<ControllerRevision>,
     queue: Arc<WorkQueue>,
     expectations: Arc<Expectations>,
     clock: Arc<dyn Clock>,
@@ -69,11 +69,13 @@ pub async fn run(
     let mut ds_informer = Informer::new(Api::<DaemonSet>::all(client.clone()));
     let mut pod_informer = Informer::new(Api::<Pod>::all(client.clone()));
     let mut node_informer = Informer::new(Api::<Node>::all(client.clone()));
+    let mut revision_informer = Informer::new(Api::<ControllerRevision>::all(client.clone()));
     let controller = DaemonSetController {
         client,
         daemonsets: ds_informer.cache(),
         pods: pod_informer.cache(),
         nodes: node_informer.cache(),
+        revisions: revision_informer.cache(),
         queue: Arc::new(WorkQueue::new(clock.clone())),
         expectations: Arc::new(Expectations::new(clock.clone())),
         clock,
@@ -99,10 +101,22 @@ pub async fn run(
         }
     });
 
+    let handler = controller.clone();
+    revision_informer.on_change(move |change| {
+        // A revision created, renumbered or deleted: its DaemonSet's history changed.
+        let (Change::Added(revision)
+        | Change::Updated { new: revision, .. }
+        | Change::Deleted(revision)) = change;
+        if let Some(key) = owner_key(&revision.metadata) {
+            handler.queue.add(&key);
+        }
+    });
+
     let mut tasks = Tasks::new();
     tasks.informer(ds_informer);
     tasks.informer(pod_informer);
     tasks.informer(node_informer);
+    tasks.informer(revision_informer);
     let synced = controller.clone();
     let worker = controller.clone();
     tasks.workers(
@@ -110,7 +124,10 @@ pub async fn run(
         controller.queue.clone(),
         workers,
         move || {
-            synced.daemonsets.has_synced() && synced.pods.has_synced() && synced.nodes.has_synced()
+            synced.daemonsets.has_synced()
+                && synced.pods.has_synced()
+                && synced.nodes.has_synced()
+                && synced.revisions.has_synced()
         },
         || {},
         move |key| {
@@ -121,19 +138,19 @@ pub async fn run(
     tasks.run_until(shutdown).await;
 }
 
-impl DaemonSetController {
-    /// The key of the DaemonSet controlling `pod`, if any.
-    fn owner_key(pod: &Pod) -> Option<String> {
-        let owner = controller_of(&pod.metadata)?;
-        let namespace = pod.metadata.namespace.as_deref().unwrap_or_default();
-        (owner.kind == "DaemonSet").then(|| format!("{namespace}/{}", owner.name))
-    }
+/// The key of the DaemonSet controlling the object with `meta` (a pod, a revision), if any.
+fn owner_key(meta: &ObjectMeta) -> Option<String> {
+    let owner = controller_of(meta)?;
+    let namespace = meta.namespace.as_deref().unwrap_or_default();
+    (owner.kind == "DaemonSet").then(|| format!("{namespace}/{}", owner.name))
+}
 
+impl DaemonSetController {
     /// A pod changed: its DaemonSet syncs; a new or deleted pod is an observed expectation.
     fn pod_changed(&self, change: &Change<Pod>) {
         match change {
             Change::Added(pod) => {
-                if let Some(key) = Self::owner_key(pod) {
+                if let Some(key) = owner_key(&pod.metadata) {
                     self.expectations.creation_observed(&key);
                     self.queue.add(&key);
                 }
@@ -141,140 +158,22 @@ impl DaemonSetController {
             Change::Updated { old, new } => {
                 if new.metadata.deletion_timestamp.is_some()
                     && old.metadata.deletion_timestamp.is_none()
-                    && let Some(key) = Self::owner_key(new)
+                    && let Some(key) = owner_key(&new.metadata)
                 {
                     self.expectations.deletion_observed(&key);
                 }
-                if let Some(key) = Self::owner_key(new) {
+                if let Some(key) = owner_key(&new.metadata) {
                     self.queue.add(&key);
                 }
             }
             Change::Deleted(pod) => {
-                if let Some(key) = Self::owner_key(pod) {
+                if let Some(key) = owner_key(&pod.metadata) {
                     if pod.metadata.deletion_timestamp.is_none() {
                         self.expectations.deletion_observed(&key);
                     }
                     self.queue.add(&key);
                 }
             }
-        }
-    }
-
-    /// One sync of the DaemonSet with this key.
-    async fn sync(&self, key: &str) -> Result<(), SyncError> {
-        let Some(ds) = self.daemonsets.get(key) else {
-            self.expectations.delete(key);
-            return Ok(());
-        };
-        let (namespace, _) = split_key(key);
-        let namespace = namespace.unwrap_or_default();
-        let uid = ds.metadata.uid.clone().unwrap_or_default();
-        let pods: Vec<Arc<Pod>> = self
-            .pods
-            .list_namespace(namespace)
-            .into_iter()
-            .filter(|pod| pod.metadata.deletion_timestamp.is_none())
-            .filter(|pod| controller_of(&pod.metadata).is_some_and(|owner| owner.uid == uid))
-            .collect();
-        let nodes = self.nodes.list();
-        if self.expectations.satisfied(key) && ds.metadata.deletion_timestamp.is_none() {
-            let actions = daemon_actions(&ds, &nodes, &pods);
-            self.create(&ds, key, &actions.create_on).await?;
-            self.delete(key, &actions.delete).await?;
-        }
-        let status = calculate_status(&ds, &nodes, &pods, self.clock.wall());
-        if ds.status.as_ref() != Some(&status) {
-            let name = ds.metadata.name.as_deref().unwrap_or_default();
-            let patch = Patch::Merge(json!({ "status": status }));
-            match Api::<DaemonSet>::namespaced(self.client.clone(), namespace)
-                .patch_status(name, &PatchParams::default(), &patch)
-                .await
-            {
-                Ok(_) => {}
-                Err(kube::Error::Api(s)) if s.code == 404 => {}
-                Err(source) => {
-                    return Err(SyncError {
-                        what: format!("updating the status of {key}"),
-                        source,
-                    });
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// Creates one pod per node, in slow-start batches, expectations recorded first.
-    async fn create(&self, ds: &DaemonSet, key: &str, nodes: &[String]) -> Result<(), SyncError> {
-        if nodes.is_empty() {
-            return Ok(());
-        }
-        let namespace = ds.metadata.namespace.as_deref().unwrap_or_default();
-        let api = Api::<Pod>::namespaced(self.client.clone(), namespace);
-        self.expectations.expect(key, nodes.len(), 0);
-        let mut rest = nodes;
-        for batch in slow_start_batches(nodes.len()) {
-            let (now, later) = rest.split_at(batch.min(rest.len()));
-            rest = later;
-            let results = join_all(now.iter().map(|node| async {
-                api.create(&PostParams::default(), &new_pod(ds, node)).await
-            }))
-            .await;
-            let mut failure = None;
-            for result in results {
-                if let Err(error) = result {
-                    self.expectations.creation_observed(key);
-                    failure.get_or_insert(error);
-                }
-            }
-            if let Some(source) = failure {
-                for _ in rest {
-                    self.expectations.creation_observed(key);
-                }
-                return Err(SyncError {
-                    what: format!("creating daemon pods for {key}"),
-                    source,
-                });
-            }
-        }
-        Ok(())
-    }
-
-    /// Deletes pods (each only in the incarnation we saw), expectations recorded first.
-    async fn delete(&self, key: &str, pods: &[Arc<Pod>]) -> Result<(), SyncError> {
-        if pods.is_empty() {
-            return Ok(());
-        }
-        self.expectations.expect(key, 0, pods.len());
-        let results = join_all(pods.iter().map(|pod| async {
-            let namespace = pod.metadata.namespace.as_deref().unwrap_or_default();
-            let name = pod.metadata.name.as_deref().unwrap_or_default();
-            let params = DeleteParams {
-                preconditions: Some(Preconditions {
-                    uid: pod.metadata.uid.clone(),
-                    resource_version: None,
-                }),
-                ..DeleteParams::default()
-            };
-            Api::<Pod>::namespaced(self.client.clone(), namespace)
-                .delete(name, &params)
-                .await
-        }))
-        .await;
-        let mut failure = None;
-        for result in results {
-            if let Err(error) = result {
-                self.expectations.deletion_observed(key);
-                if !matches!(&error, kube::Error::Api(s) if s.code == 404) {
-                    failure.get_or_insert(error);
-                }
-            }
-        }
-        match failure {
-            Some(source) => Err(SyncError {
-                what: format!("deleting daemon pods of {key}"),
-                source,
-            }),
-            None => Ok(()),
         }
     }
 }

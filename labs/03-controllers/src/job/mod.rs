@@ -4,7 +4,7 @@
 //! Job informer ─┐                        ┌─ sync("default/pi"):
 //! Pod informer ─┴─> queue of Job keys ──>│    its pods (owned, not deleting) from the cache
 //!   (the pod's owner)                    │    decide_job: create, delete, status
-//!                                        │    (expectations first, as the ReplicaSet does)
+//!                                        │    (crate::podcontrol: expectations first)
 //!                                        │    write status; requeue at the active deadline
 //!                                        └─
 //! ```
@@ -15,10 +15,9 @@ pub mod decide;
 
 use std::sync::Arc;
 
-use futures_util::future::join_all;
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::Pod;
-use kube::api::{DeleteParams, Patch, PatchParams, PostParams, Preconditions};
+use kube::api::{Patch, PatchParams};
 use kube::{Api, Client};
 use labkit::Clock;
 use serde_json::json;
@@ -26,9 +25,9 @@ use serde_json::json;
 use self::decide::{decide_job, new_pod};
 use crate::expectations::Expectations;
 use crate::informer::{Cache, Change, Informer, object_key, split_key};
-use crate::pods::controller_of;
+use crate::podcontrol::{PodControlError, create_pods, delete_pods};
+use crate::pods::{controlled_by, controller_of};
 use crate::queue::WorkQueue;
-use crate::replicaset::decide::slow_start_batches;
 use crate::runner::Tasks;
 
 /// Upstream's default `--concurrent-job-syncs`.
@@ -36,11 +35,19 @@ pub const DEFAULT_WORKERS: usize = 5;
 
 /// Why a sync failed (the key is retried with back-off).
 #[derive(Debug, thiserror::Error)]
-#[error("{what}: {source}")]
-pub struct SyncError {
-    what: String,
-    #[source]
-    source: kube::Error,
+pub enum SyncError {
+    /// Creating or deleting the Job's pods failed.
+    #[error(transparent)]
+    Pods(#[from] PodControlError),
+    /// Writing the Job's status failed.
+    #[error("updating the status of {key}: {source}")]
+    Status {
+        /// The Job's key.
+        key: String,
+        /// The client's error.
+        #[source]
+        source: kube::Error,
+    },
 }
 
 /// The controller's shared state. Clones share everything.
@@ -147,17 +154,12 @@ impl JobController {
         }
         let (namespace, _) = split_key(key);
         let namespace = namespace.unwrap_or_default();
-        let uid = job.metadata.uid.clone().unwrap_or_default();
-        let pods: Vec<Arc<Pod>> = self
-            .pods
-            .list_namespace(namespace)
-            .into_iter()
-            .filter(|pod| pod.metadata.deletion_timestamp.is_none())
-            .filter(|pod| controller_of(&pod.metadata).is_some_and(|owner| owner.uid == uid))
-            .collect();
+        let uid = job.metadata.uid.as_deref().unwrap_or_default();
+        let pods = controlled_by(self.pods.list_namespace(namespace), uid);
         let decision = decide_job(&job, &pods, self.clock.wall());
-        self.delete(key, &decision.delete).await?;
-        self.create(&job, key, decision.create).await?;
+        delete_pods(&self.client, &self.expectations, key, &decision.delete).await?;
+        let new_pods = vec![new_pod(&job); decision.create];
+        create_pods(&self.client, &self.expectations, key, &new_pods).await?;
         if job.status.as_ref() != Some(&decision.status) {
             let name = job.metadata.name.as_deref().unwrap_or_default();
             let patch = Patch::Merge(json!({ "status": decision.status }));
@@ -168,8 +170,8 @@ impl JobController {
                 Ok(_) => {}
                 Err(kube::Error::Api(s)) if s.code == 404 => {}
                 Err(source) => {
-                    return Err(SyncError {
-                        what: format!("updating the status of {key}"),
+                    return Err(SyncError::Status {
+                        key: key.to_owned(),
                         source,
                     });
                 }
@@ -179,78 +181,5 @@ impl JobController {
             self.queue.add_after(key, after);
         }
         Ok(())
-    }
-
-    /// Creates `count` pods in slow-start batches, expectations recorded first.
-    async fn create(&self, job: &Job, key: &str, count: usize) -> Result<(), SyncError> {
-        if count == 0 {
-            return Ok(());
-        }
-        let namespace = job.metadata.namespace.as_deref().unwrap_or_default();
-        let api = Api::<Pod>::namespaced(self.client.clone(), namespace);
-        let pod = new_pod(job);
-        let params = PostParams::default();
-        self.expectations.expect(key, count, 0);
-        let mut created = 0;
-        for batch in slow_start_batches(count) {
-            let results = join_all((0..batch).map(|_| api.create(&params, &pod))).await;
-            created += batch;
-            let mut failure = None;
-            for result in results {
-                if let Err(error) = result {
-                    self.expectations.creation_observed(key);
-                    failure.get_or_insert(error);
-                }
-            }
-            if let Some(source) = failure {
-                for _ in created..count {
-                    self.expectations.creation_observed(key);
-                }
-                return Err(SyncError {
-                    what: format!("creating pods for {key}"),
-                    source,
-                });
-            }
-        }
-        Ok(())
-    }
-
-    /// Deletes pods (each only in the incarnation we saw), expectations recorded first.
-    async fn delete(&self, key: &str, pods: &[Arc<Pod>]) -> Result<(), SyncError> {
-        if pods.is_empty() {
-            return Ok(());
-        }
-        self.expectations.expect(key, 0, pods.len());
-        let results = join_all(pods.iter().map(|pod| async {
-            let namespace = pod.metadata.namespace.as_deref().unwrap_or_default();
-            let name = pod.metadata.name.as_deref().unwrap_or_default();
-            let params = DeleteParams {
-                preconditions: Some(Preconditions {
-                    uid: pod.metadata.uid.clone(),
-                    resource_version: None,
-                }),
-                ..DeleteParams::default()
-            };
-            Api::<Pod>::namespaced(self.client.clone(), namespace)
-                .delete(name, &params)
-                .await
-        }))
-        .await;
-        let mut failure = None;
-        for result in results {
-            if let Err(error) = result {
-                self.expectations.deletion_observed(key);
-                if !matches!(&error, kube::Error::Api(s) if s.code == 404) {
-                    failure.get_or_insert(error);
-                }
-            }
-        }
-        match failure {
-            Some(source) => Err(SyncError {
-                what: format!("deleting pods of {key}"),
-                source,
-            }),
-            None => Ok(()),
-        }
     }
 }

@@ -3,19 +3,17 @@
 
 use std::sync::Arc;
 
-use futures_util::future::join_all;
 use k8s_openapi::api::apps::v1::ReplicaSet;
 use k8s_openapi::api::core::v1::Pod;
 use kube::Api;
-use kube::api::{DeleteParams, Patch, PatchParams, PostParams};
+use kube::api::{Patch, PatchParams};
 use serde_json::json;
 
 use super::ReplicaSetController;
-use super::decide::{
-    ReplicaAction, claim_pods, controller_ref, new_pod, replica_action, slow_start_batches,
-};
+use super::decide::{ReplicaAction, claim_pods, controller_ref, new_pod, replica_action};
 use super::status::calculate_status;
 use crate::informer::split_key;
+use crate::podcontrol::{PodControlError, create_pods, delete_pods};
 use crate::pods::{SelectorError, is_active};
 
 /// Why a sync failed (the key is retried with back-off).
@@ -24,6 +22,9 @@ pub(crate) enum SyncError {
     /// The ReplicaSet's selector is unusable.
     #[error(transparent)]
     Selector(#[from] SelectorError),
+    /// Creating or deleting pods failed.
+    #[error(transparent)]
+    Pods(#[from] PodControlError),
     /// A request to the apiserver failed.
     #[error("{what}: {source}")]
     Api {
@@ -164,69 +165,27 @@ impl ReplicaSetController {
     }
 
     // ANCHOR: manage_replicas
-    /// Creates or deletes pods as [`replica_action`] decides, recording expectations first and
-    /// creating in [`slow_start_batches`], stopping at the first batch with a failure. Every
-    /// creation or deletion that does not happen is "observed" at once, so the expectations
-    /// do not wait for it.
+    /// Creates or deletes pods as [`replica_action`] decides, through [`crate::podcontrol`]:
+    /// expectations recorded first, creations in slow-start batches that stop at the first
+    /// failure, and every creation or deletion that does not happen "observed" at once, so
+    /// the expectations do not wait for it.
     async fn manage_replicas(
         &self,
         rs: &ReplicaSet,
         key: &str,
         owned: &[Arc<Pod>],
     ) -> Result<(), SyncError> {
-        let namespace = rs.metadata.namespace.as_deref().unwrap_or_default();
-        let api = Api::<Pod>::namespaced(self.client.clone(), namespace);
         match replica_action(rs, owned, owned, self.clock.wall()) {
-            ReplicaAction::Nothing => Ok(()),
+            ReplicaAction::Nothing => {}
             ReplicaAction::Create(count) => {
-                self.expectations.expect(key, count, 0);
-                let template = new_pod(rs);
-                let params = PostParams::default();
-                let mut created = 0;
-                for batch in slow_start_batches(count) {
-                    let results =
-                        join_all((0..batch).map(|_| api.create(&params, &template))).await;
-                    created += batch;
-                    let mut failure = None;
-                    for result in results {
-                        if let Err(error) = result {
-                            self.expectations.creation_observed(key);
-                            failure.get_or_insert(error);
-                        }
-                    }
-                    if let Some(error) = failure {
-                        // The batches not tried will never be observed either.
-                        for _ in created..count {
-                            self.expectations.creation_observed(key);
-                        }
-                        return Err(api_error(format!("creating pods for {key}"))(error));
-                    }
-                }
-                Ok(())
+                let pods = vec![new_pod(rs); count];
+                create_pods(&self.client, &self.expectations, key, &pods).await?;
             }
             ReplicaAction::Delete(pods) => {
-                self.expectations.expect(key, 0, pods.len());
-                let results = join_all(pods.iter().map(|pod| {
-                    let name = pod.metadata.name.clone().unwrap_or_default();
-                    let api = api.clone();
-                    async move { (api.delete(&name, &DeleteParams::default()).await, name) }
-                }))
-                .await;
-                let mut failure = None;
-                for (result, name) in results {
-                    if let Err(error) = result {
-                        self.expectations.deletion_observed(key);
-                        if !is_not_found(&error) {
-                            failure.get_or_insert((error, name));
-                        }
-                    }
-                }
-                match failure {
-                    Some((error, name)) => Err(api_error(format!("deleting pod {name}"))(error)),
-                    None => Ok(()),
-                }
+                delete_pods(&self.client, &self.expectations, key, &pods).await?;
             }
         }
+        Ok(())
     }
     // ANCHOR_END: manage_replicas
 

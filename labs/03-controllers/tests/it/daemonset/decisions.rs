@@ -5,9 +5,7 @@ use std::time::SystemTime;
 
 use k8s_openapi::api::apps::v1::DaemonSet;
 use k8s_openapi::api::core::v1::{Node, Pod};
-use lab_03::daemonset::decide::{
-    REVISION_LABEL, calculate_status, daemon_actions, new_pod, template_hash,
-};
+use lab_03::daemonset::decide::{REVISION_LABEL, calculate_status, daemon_actions, new_pod};
 use lab_03::daemonset::placement::{Placement, node_should_run, target_node};
 use serde_json::{Value, json};
 
@@ -22,6 +20,9 @@ fn daemon_set(pod_spec: &Value) -> DaemonSet {
     ds["spec"]["template"]["spec"] = pod_spec.clone();
     serde_json::from_value(ds).expect("a DaemonSet")
 }
+
+/// The hash of the DaemonSet's current revision in these tests.
+const HASH: &str = "rev2";
 
 fn plain() -> Value {
     json!({"containers": [{"name": "agent", "image": "agent:1"}]})
@@ -39,7 +40,7 @@ fn node(name: &str, labels: &Value, taints: &Value) -> Arc<Node> {
 
 /// A pod of the DaemonSet for `node` (bound when `bound`), in `phase`, created at `created`.
 fn pod(ds: &DaemonSet, name: &str, node: &str, phase: &str, created: &str) -> Arc<Pod> {
-    let mut pod = new_pod(ds, node);
+    let mut pod = new_pod(ds, node, HASH);
     pod.metadata.name = Some(name.to_owned());
     pod.metadata.creation_timestamp = serde_json::from_value(json!(created)).ok();
     let mut status = json!({"phase": phase});
@@ -66,7 +67,7 @@ fn step4_daemonset_creates_one_pod_on_each_node_that_matches_its_node_selector()
         node("b", &json!({"disk": "hdd"}), &json!(null)),
         node("c", &json!({"disk": "ssd", "zone": "z1"}), &json!(null)),
     ];
-    let actions = daemon_actions(&ds, &nodes, &[]);
+    let actions = daemon_actions(&ds, &nodes, &[], HASH, SystemTime::now());
     assert_eq!(actions.create_on, ["a", "c"]);
     assert!(actions.delete.is_empty());
 }
@@ -74,7 +75,7 @@ fn step4_daemonset_creates_one_pod_on_each_node_that_matches_its_node_selector()
 #[test]
 fn step4_daemonset_pods_are_pinned_by_node_affinity_and_tolerate_node_problems() {
     let ds = daemon_set(&plain());
-    let pod = new_pod(&ds, "node-7");
+    let pod = new_pod(&ds, "node-7", HASH);
     let spec = pod.spec.as_ref().unwrap();
     // Pinned for the scheduler to bind, not bound by the controller.
     assert_eq!(spec.node_name, None);
@@ -118,7 +119,7 @@ fn step4_daemonset_pods_are_pinned_by_node_affinity_and_tolerate_node_problems()
     assert_eq!(meta.generate_name.as_deref(), Some("agent-"));
     assert_eq!(
         meta.labels.as_ref().unwrap().get(REVISION_LABEL),
-        Some(&template_hash(&ds))
+        Some(&HASH.to_owned())
     );
     let owner = lab_03::pods::controller_of(meta).unwrap();
     assert_eq!(
@@ -143,7 +144,7 @@ fn step4_daemonset_required_node_affinity_chooses_nodes() {
         node("plain", &json!({}), &json!(null)),
     ];
     assert_eq!(
-        daemon_actions(&ds, &nodes, &[]).create_on,
+        daemon_actions(&ds, &nodes, &[], HASH, SystemTime::now()).create_on,
         ["four-gpus", "special"]
     );
 }
@@ -196,7 +197,7 @@ fn step4_daemonset_taints_keep_new_pods_away_and_no_execute_ones_evict() {
         pod(&ds, "on-a", "a", "Running", "2024-01-01T00:00:00Z"),
         pod(&ds, "on-b", "b", "Running", "2024-01-01T00:00:00Z"),
     ];
-    let actions = daemon_actions(&ds, &nodes, &pods);
+    let actions = daemon_actions(&ds, &nodes, &pods, HASH, SystemTime::now());
     assert!(actions.create_on.is_empty());
     assert_eq!(names(&actions.delete), ["on-b"]);
 }
@@ -220,7 +221,7 @@ fn step4_daemonset_deletes_duplicates_failed_pods_and_pods_of_removed_nodes() {
             "2024-01-01T00:00:00Z",
         ),
     ];
-    let actions = daemon_actions(&ds, &nodes, &pods);
+    let actions = daemon_actions(&ds, &nodes, &pods, HASH, SystemTime::now());
     assert!(
         actions.create_on.is_empty(),
         "b gets its replacement next sync"
@@ -252,7 +253,7 @@ fn step4_daemonset_status_counts_desired_current_ready_and_misscheduled() {
         Arc::new(stale),
         pod(&ds, "on-d", "d", "Running", "2024-01-01T00:00:00Z"),
     ];
-    let status = calculate_status(&ds, &nodes, &pods, SystemTime::now());
+    let status = calculate_status(&ds, &nodes, &pods, HASH, SystemTime::now());
     assert_eq!(
         serde_json::to_value(&status).unwrap(),
         json!({
