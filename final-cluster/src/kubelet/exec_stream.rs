@@ -254,10 +254,9 @@ pub(super) async fn run(
         Some(Err(error)) => failure(&error.to_string(), None),
         None => failure("the command's end was not seen", None),
     };
-    let mut message = vec![3u8];
-    message.extend_from_slice(status.to_string().as_bytes());
-    let _ = sink.send(Message::Binary(message.into())).await;
-    let _ = sink.send(Message::Close(None)).await;
+    if let Ok(socket) = sink.reunite(stream) {
+        send_status(socket, status).await;
+    }
 }
 
 #[cfg(test)]
