@@ -39,6 +39,8 @@
 //!   (implemented for `kube::Api<K>`).
 //! - [`pods`]: what controllers ask of pods: active, ready, available, controller owner,
 //!   label selector matching.
+//! - [`request`]: the error every controller returns for a failed request, and the 404/409
+//!   checks.
 //! - [`expectations`]: step 2. Creations and deletions a controller waits to see.
 //! - [`podcontrol`]: step 2. Creating pods in slow-start batches and deleting them, with the
 //!   expectations recorded first (the ReplicaSet, Job and DaemonSet controllers use it).
@@ -105,5 +107,6 @@ pub mod podcontrol;
 pub mod pods;
 pub mod queue;
 pub mod replicaset;
+pub mod request;
 mod runner;
 pub mod serviceaccount;

@@ -26,6 +26,7 @@ use crate::events::{EventRecorder, EventType};
 use crate::informer::{Cache, Change, Informer};
 use crate::pods;
 use crate::queue::WorkQueue;
+use crate::request::{RequestError, is_not_found, request_failed};
 use crate::runner::Tasks;
 
 /// Upstream's default `--concurrent-namespace-syncs`.
@@ -61,22 +62,7 @@ impl Remaining {
 }
 
 /// Why a sync failed (retried with back-off).
-#[derive(Debug, thiserror::Error)]
-#[error("{what}: {source}")]
-pub struct NamespaceError {
-    what: String,
-    #[source]
-    source: kube::Error,
-}
-
-fn api_error(what: impl Into<String>) -> impl FnOnce(kube::Error) -> NamespaceError {
-    let what = what.into();
-    move |source| NamespaceError { what, source }
-}
-
-fn is_not_found(error: &kube::Error) -> bool {
-    matches!(error, kube::Error::Api(status) if status.code == 404)
-}
+pub type NamespaceError = RequestError;
 
 /// The controller's shared state. Clones share everything.
 #[derive(Clone)]
@@ -185,7 +171,7 @@ impl NamespaceController {
             let list = api
                 .list(&ListParams::default())
                 .await
-                .map_err(api_error(format!(
+                .map_err(request_failed(format!(
                     "listing {} in {namespace}",
                     resource.resource.plural
                 )))?;
@@ -214,7 +200,7 @@ impl NamespaceController {
                     }
                     Err(error) if is_not_found(&error) => {}
                     Err(error) => {
-                        return Err(api_error(format!(
+                        return Err(request_failed(format!(
                             "deleting {} {name}",
                             resource.resource.kind
                         ))(error));
@@ -259,7 +245,7 @@ impl NamespaceController {
         {
             Ok(_) => Ok(()),
             Err(error) if is_not_found(&error) => Ok(()),
-            Err(error) => Err(api_error(format!("writing the conditions of {name}"))(
+            Err(error) => Err(request_failed(format!("writing the conditions of {name}"))(
                 error,
             )),
         }
@@ -284,7 +270,9 @@ impl NamespaceController {
         {
             Ok(_) => Ok(()),
             Err(error) if is_not_found(&error) => Ok(()),
-            Err(error) => Err(api_error(format!("finalizing namespace {name}"))(error)),
+            Err(error) => Err(request_failed(format!("finalizing namespace {name}"))(
+                error,
+            )),
         }
     }
     // ANCHOR_END: finalize

@@ -25,6 +25,7 @@ use kube::{Api, Client};
 
 use crate::expectations::Expectations;
 use crate::replicaset::decide::slow_start_batches;
+use crate::request::is_not_found;
 
 /// Why creating or deleting a controller's pods failed (the controller's key is retried).
 #[derive(Debug, thiserror::Error)]
@@ -49,10 +50,6 @@ pub enum PodControlError {
         #[source]
         source: kube::Error,
     },
-}
-
-fn is_not_found(error: &kube::Error) -> bool {
-    matches!(error, kube::Error::Api(status) if status.code == 404)
 }
 
 // ANCHOR: create_pods

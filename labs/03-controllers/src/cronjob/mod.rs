@@ -21,19 +21,14 @@ use self::decide::decide_cron_job;
 use crate::informer::{Cache, Change, Informer, object_key, split_key};
 use crate::pods::controller_of;
 use crate::queue::WorkQueue;
+use crate::request::{RequestError, request_failed};
 use crate::runner::Tasks;
 
 /// Upstream's default `--concurrent-cron-job-syncs`.
 pub const DEFAULT_WORKERS: usize = 5;
 
-/// Why a sync failed (the key is retried with back-off).
-#[derive(Debug, thiserror::Error)]
-#[error("{what}: {source}")]
-pub struct SyncError {
-    what: String,
-    #[source]
-    source: kube::Error,
-}
+/// Why a sync failed (retried with back-off).
+pub type SyncError = RequestError;
 
 /// The controller's shared state. Clones share everything.
 #[derive(Clone)]
@@ -124,10 +119,7 @@ impl CronJobController {
                 Ok(_) => {}
                 Err(kube::Error::Api(s)) if s.code == 404 => {}
                 Err(source) => {
-                    return Err(SyncError {
-                        what: format!("deleting job {name}"),
-                        source,
-                    });
+                    return Err(request_failed(format!("deleting job {name}"))(source));
                 }
             }
         }
@@ -137,10 +129,7 @@ impl CronJobController {
                 // Created by an earlier sync whose Job the cache did not show yet.
                 Err(kube::Error::Api(s)) if s.code == 409 => {}
                 Err(source) => {
-                    return Err(SyncError {
-                        what: format!("creating a job for {key}"),
-                        source,
-                    });
+                    return Err(request_failed(format!("creating a job for {key}"))(source));
                 }
             }
         }
@@ -158,10 +147,9 @@ impl CronJobController {
                 Ok(_) => {}
                 Err(kube::Error::Api(s)) if s.code == 404 => {}
                 Err(source) => {
-                    return Err(SyncError {
-                        what: format!("updating the status of {key}"),
+                    return Err(request_failed(format!("updating the status of {key}"))(
                         source,
-                    });
+                    ));
                 }
             }
         }

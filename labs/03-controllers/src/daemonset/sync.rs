@@ -18,6 +18,7 @@ use crate::history::{create_revision, delete_revisions, new_revision, renumber_r
 use crate::informer::split_key;
 use crate::podcontrol::{PodControlError, create_pods, delete_pods};
 use crate::pods::controlled_by;
+use crate::request::{RequestError, request_failed};
 
 /// Why a sync failed (the key is retried with back-off).
 #[derive(Debug, thiserror::Error)]
@@ -25,20 +26,9 @@ pub enum SyncError {
     /// Creating or deleting daemon pods failed.
     #[error(transparent)]
     Pods(#[from] PodControlError),
-    /// A request for the DaemonSet's history or status failed.
-    #[error("{what}: {source}")]
-    Api {
-        /// What the request was for.
-        what: String,
-        /// The client's error.
-        #[source]
-        source: kube::Error,
-    },
-}
-
-fn api_error(what: impl Into<String>) -> impl FnOnce(kube::Error) -> SyncError {
-    let what = what.into();
-    move |source| SyncError::Api { what, source }
+    /// A request to the apiserver failed.
+    #[error(transparent)]
+    Api(#[from] RequestError),
 }
 
 /// The DaemonSet's history as one sync uses it.
@@ -88,7 +78,7 @@ impl DaemonSetController {
             let api = Api::<ControllerRevision>::namespaced(self.client.clone(), namespace);
             delete_revisions(&api, &doomed)
                 .await
-                .map_err(api_error(format!("truncating the history of {key}")))?;
+                .map_err(request_failed(format!("truncating the history of {key}")))?;
         }
         let mut status = calculate_status(&ds, &nodes, &pods, &hash, now);
         status.collision_count = history.collision_count;
@@ -123,7 +113,7 @@ impl DaemonSetController {
             Some(current) => Arc::new(
                 renumber_revision(&api, &current, history.next_revision)
                     .await
-                    .map_err(api_error(format!("renumbering a revision of {name}")))?,
+                    .map_err(request_failed(format!("renumbering a revision of {name}")))?,
             ),
             None => {
                 let template_labels = ds
@@ -143,7 +133,7 @@ impl DaemonSetController {
                 let (created, count) =
                     create_revision(&api, &revision, collision_count.unwrap_or(0))
                         .await
-                        .map_err(api_error(format!("creating a revision of {name}")))?;
+                        .map_err(request_failed(format!("creating a revision of {name}")))?;
                 return Ok(CurrentHistory {
                     current: Arc::new(created),
                     old: history.old,
@@ -181,7 +171,9 @@ impl DaemonSetController {
         {
             Ok(_) => Ok(()),
             Err(kube::Error::Api(s)) if s.code == 404 => Ok(()),
-            Err(error) => Err(api_error(format!("updating the status of {key}"))(error)),
+            Err(error) => {
+                Err(request_failed(format!("updating the status of {key}"))(error).into())
+            }
         }
     }
 }

@@ -29,6 +29,7 @@ use super::status::{
     is_complete, new_condition, paused_condition, progress_deadline, set_condition,
 };
 use crate::pods::{SelectorError, controller_of};
+use crate::request::{RequestError, has_code, request_failed};
 
 /// Why a sync failed (the key is retried with back-off).
 #[derive(Debug, thiserror::Error)]
@@ -37,26 +38,11 @@ pub(crate) enum SyncError {
     #[error(transparent)]
     Selector(#[from] SelectorError),
     /// A request to the apiserver failed.
-    #[error("{what}: {source}")]
-    Api {
-        /// What the request was for.
-        what: String,
-        /// The client's error.
-        #[source]
-        source: kube::Error,
-    },
+    #[error(transparent)]
+    Api(#[from] RequestError),
     /// The new ReplicaSet's name is taken by another template: the collision count was raised.
     #[error("hash collision for {0}: retrying with a new pod-template-hash")]
     Collision(String),
-}
-
-pub(super) fn api_error(what: impl Into<String>) -> impl FnOnce(kube::Error) -> SyncError {
-    let what = what.into();
-    move |source| SyncError::Api { what, source }
-}
-
-pub(super) fn has_code(error: &kube::Error, code: u16) -> bool {
-    matches!(error, kube::Error::Api(status) if status.code == code)
 }
 
 impl DeploymentController {
@@ -127,9 +113,13 @@ impl DeploymentController {
         let api = self.rs_api(d);
         if !claims.adopt.is_empty() {
             let name = d.metadata.name.as_deref().unwrap_or_default();
-            let fresh = self.d_api(d).get(name).await.map_err(api_error(format!(
-                "re-reading Deployment {namespace}/{name}"
-            )))?;
+            let fresh = self
+                .d_api(d)
+                .get(name)
+                .await
+                .map_err(request_failed(format!(
+                    "re-reading Deployment {namespace}/{name}"
+                )))?;
             if fresh.metadata.uid == d.metadata.uid && fresh.metadata.deletion_timestamp.is_none() {
                 for rs in claims.adopt {
                     let patch = json!({"metadata": {
@@ -141,7 +131,9 @@ impl DeploymentController {
                     {
                         Ok(adopted) => owned.push(adopted),
                         Err(error) if has_code(&error, 404) => {}
-                        Err(error) => return Err(api_error(format!("adopting {rs_name}"))(error)),
+                        Err(error) => {
+                            return Err(request_failed(format!("adopting {rs_name}"))(error).into());
+                        }
                     }
                 }
             }
@@ -157,7 +149,9 @@ impl DeploymentController {
             {
                 Ok(_) => {}
                 Err(error) if has_code(&error, 404) => {}
-                Err(error) => return Err(api_error(format!("releasing {rs_name}"))(error)),
+                Err(error) => {
+                    return Err(request_failed(format!("releasing {rs_name}"))(error).into());
+                }
             }
         }
         Ok(owned)
@@ -228,7 +222,7 @@ impl DeploymentController {
                     .rs_api(d)
                     .get(&name)
                     .await
-                    .map_err(api_error(format!("reading ReplicaSet {name}")))?;
+                    .map_err(request_failed(format!("reading ReplicaSet {name}")))?;
                 let template = super::hash::deployment_template(d);
                 let ours = (controller_of(&found.metadata).map(|o| &o.uid)
                     == d.metadata.uid.as_ref()
@@ -258,7 +252,7 @@ impl DeploymentController {
                     set_condition(&mut status, condition);
                     let _ = self.write_status(d, status).await;
                 }
-                return Err(api_error(format!("creating ReplicaSet {name}"))(error));
+                return Err(request_failed(format!("creating ReplicaSet {name}"))(error).into());
             }
         };
         tracing::info!(rs = %name, replicas, "created the new replica set");

@@ -6,6 +6,8 @@ use k8s_openapi::api::apps::v1::{Deployment, DeploymentStatus, ReplicaSet};
 use kube::api::{DeleteParams, Patch, PatchParams};
 use serde_json::json;
 
+use crate::request::{has_code, request_failed};
+
 use super::DeploymentController;
 use super::history::history_to_delete;
 use super::replicas::{
@@ -14,7 +16,7 @@ use super::replicas::{
 };
 use super::rolling::Scale;
 use super::status::{recheck_after, rollout_status};
-use super::sync::{SyncError, api_error, has_code};
+use super::sync::SyncError;
 
 impl DeploymentController {
     /// Writes the rollout status; when nothing changed, looks again when the progress
@@ -79,10 +81,12 @@ impl DeploymentController {
         patch: serde_json::Value,
     ) -> Result<ReplicaSet, SyncError> {
         let name = rs.metadata.name.clone().unwrap_or_default();
-        self.rs_api(d)
+        let patched = self
+            .rs_api(d)
             .patch(&name, &PatchParams::default(), &Patch::Merge(patch))
             .await
-            .map_err(api_error(format!("updating ReplicaSet {name}")))
+            .map_err(request_failed(format!("updating ReplicaSet {name}")))?;
+        Ok(patched)
     }
 
     /// Deletes the old ReplicaSets beyond `revisionHistoryLimit`.
@@ -95,7 +99,9 @@ impl DeploymentController {
             match self.rs_api(d).delete(&name, &DeleteParams::default()).await {
                 Ok(_) => {}
                 Err(error) if has_code(&error, 404) => {}
-                Err(error) => return Err(api_error(format!("deleting ReplicaSet {name}"))(error)),
+                Err(error) => {
+                    return Err(request_failed(format!("deleting ReplicaSet {name}"))(error).into());
+                }
             }
         }
         Ok(())
@@ -124,7 +130,11 @@ impl DeploymentController {
         {
             Ok(_) => {}
             Err(error) if has_code(&error, 404) => return Ok(()),
-            Err(error) => return Err(api_error(format!("updating the revision of {name}"))(error)),
+            Err(error) => {
+                return Err(
+                    request_failed(format!("updating the revision of {name}"))(error).into(),
+                );
+            }
         }
         d.metadata
             .annotations
@@ -154,9 +164,10 @@ impl DeploymentController {
             Ok(_) => {}
             Err(error) if has_code(&error, 404) => {}
             Err(error) => {
-                return Err(api_error(format!(
-                    "updating the status of {namespace}/{name}"
-                ))(error));
+                return Err(
+                    request_failed(format!("updating the status of {namespace}/{name}"))(error)
+                        .into(),
+                );
             }
         }
         d.status = Some(status);

@@ -26,28 +26,14 @@ use crate::events::{EventRecorder, EventType};
 use crate::expectations::Expectations;
 use crate::informer::{Cache, Change, Informer, object_key, split_key};
 use crate::queue::WorkQueue;
+use crate::request::{RequestError, is_not_found, request_failed};
 use crate::runner::Tasks;
 
 /// Upstream's default `--concurrent-endpoint-syncs` and `--concurrent-service-endpoint-syncs`.
 pub const DEFAULT_WORKERS: usize = 5;
 
 /// Why a sync failed (retried with back-off).
-#[derive(Debug, thiserror::Error)]
-#[error("{what}: {source}")]
-pub struct SyncError {
-    what: String,
-    #[source]
-    source: kube::Error,
-}
-
-fn api_error(what: impl Into<String>) -> impl FnOnce(kube::Error) -> SyncError {
-    let what = what.into();
-    move |source| SyncError { what, source }
-}
-
-fn is_not_found(error: &kube::Error) -> bool {
-    matches!(error, kube::Error::Api(status) if status.code == 404)
-}
+pub type SyncError = RequestError;
 
 /// What the controller writes.
 #[derive(Clone)]
@@ -248,7 +234,7 @@ impl ServiceEndpoints {
                     Ok(_) => {}
                     Err(error) if is_not_found(&error) => {}
                     Err(error) => {
-                        return Err(api_error(format!("deleting Endpoints {key}"))(error));
+                        return Err(request_failed(format!("deleting Endpoints {key}"))(error));
                     }
                 }
             }
@@ -292,7 +278,7 @@ impl ServiceEndpoints {
             Some(_) => api.replace(name, &PostParams::default(), &endpoints).await,
             None => api.create(&PostParams::default(), &endpoints).await,
         };
-        written.map_err(api_error(format!("writing Endpoints {key}")))?;
+        written.map_err(request_failed(format!("writing Endpoints {key}")))?;
         Ok(())
     }
 
@@ -346,9 +332,9 @@ impl ServiceEndpoints {
                 for _ in &plan.delete {
                     expectations.deletion_observed(key);
                 }
-                return Err(api_error(format!("creating an EndpointSlice for {key}"))(
-                    error,
-                ));
+                return Err(request_failed(format!(
+                    "creating an EndpointSlice for {key}"
+                ))(error));
             }
         }
         let mut failed = None;
@@ -358,9 +344,9 @@ impl ServiceEndpoints {
                 .replace(&slice_name, &PostParams::default(), slice)
                 .await
             {
-                failed.get_or_insert(api_error(format!("updating EndpointSlice {slice_name}"))(
-                    error,
-                ));
+                failed.get_or_insert(request_failed(format!(
+                    "updating EndpointSlice {slice_name}"
+                ))(error));
             }
         }
         for slice_name in &plan.delete {
@@ -370,7 +356,7 @@ impl ServiceEndpoints {
                     // Never seen: gone already (404), or not deleted.
                     expectations.deletion_observed(key);
                     if !is_not_found(&error) {
-                        failed.get_or_insert(api_error(format!(
+                        failed.get_or_insert(request_failed(format!(
                             "deleting EndpointSlice {slice_name}"
                         ))(error));
                     }

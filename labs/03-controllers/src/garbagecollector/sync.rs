@@ -13,24 +13,10 @@ use super::decide::{
 };
 use super::graph::Node;
 use crate::dynamic::MetaObject;
+use crate::request::{RequestError, has_code, is_not_found, request_failed};
 
 /// Why a sync failed (retried with back-off).
-#[derive(Debug, thiserror::Error)]
-#[error("{what}: {source}")]
-pub(crate) struct GcError {
-    what: String,
-    #[source]
-    source: kube::Error,
-}
-
-fn api_error(what: impl Into<String>) -> impl FnOnce(kube::Error) -> GcError {
-    let what = what.into();
-    move |source| GcError { what, source }
-}
-
-fn is_not_found(error: &kube::Error) -> bool {
-    matches!(error, kube::Error::Api(status) if status.code == 404)
-}
+pub(crate) type GcError = RequestError;
 
 impl GarbageCollector {
     /// Syncs the object with `uid`.
@@ -110,10 +96,13 @@ impl GarbageCollector {
             return Ok(OwnerState::Solid);
         };
         let api = resource.api(&self.client, Some(&dependent.namespace));
-        let found = api.get_opt(&owner.name).await.map_err(api_error(format!(
-            "looking up owner {} {}",
-            owner.kind, owner.name
-        )))?;
+        let found = api
+            .get_opt(&owner.name)
+            .await
+            .map_err(request_failed(format!(
+                "looking up owner {} {}",
+                owner.kind, owner.name
+            )))?;
         Ok(match found {
             Some(object) if object.metadata.uid.as_deref() == Some(owner.uid.as_str()) => {
                 let waiting = object.metadata.deletion_timestamp.is_some()
@@ -143,7 +132,10 @@ impl GarbageCollector {
         let found = api
             .get_opt(&node.name)
             .await
-            .map_err(api_error(format!("reading {} {}", node.kind, node.name)))?;
+            .map_err(request_failed(format!(
+                "reading {} {}",
+                node.kind, node.name
+            )))?;
         Ok(found
             .filter(|object| object.metadata.uid.as_deref() == Some(node.uid.as_str()))
             .map(|object| {
@@ -185,9 +177,10 @@ impl GarbageCollector {
                 self.queue.add(&node.uid);
                 Ok(())
             }
-            Err(error) => Err(api_error(format!("deleting {} {}", node.kind, node.name))(
-                error,
-            )),
+            Err(error) => Err(request_failed(format!(
+                "deleting {} {}",
+                node.kind, node.name
+            ))(error)),
         }
     }
 
@@ -216,10 +209,7 @@ impl GarbageCollector {
         match self.patch(node, patch, "removing a finalizer").await {
             // Changed meanwhile (a controller wrote its status): the change's event queues
             // this owner again (it still has the finalizer), so no back-off and no warning.
-            Err(GcError {
-                source: kube::Error::Api(status),
-                ..
-            }) if status.code == 409 => Ok(()),
+            Err(error) if has_code(error.source_error(), 409) => Ok(()),
             other => other,
         }
     }
@@ -235,9 +225,10 @@ impl GarbageCollector {
         {
             Ok(_) => Ok(()),
             Err(error) if is_not_found(&error) => Ok(()),
-            Err(error) => Err(api_error(format!("{what} of {} {}", node.kind, node.name))(
-                error,
-            )),
+            Err(error) => Err(request_failed(format!(
+                "{what} of {} {}",
+                node.kind, node.name
+            ))(error)),
         }
     }
 
@@ -268,7 +259,10 @@ impl GarbageCollector {
             let list = api
                 .list(&ListParams::default())
                 .await
-                .map_err(api_error(format!("listing {}", resource.resource.plural)))?;
+                .map_err(request_failed(format!(
+                    "listing {}",
+                    resource.resource.plural
+                )))?;
             for object in list.items {
                 let object = MetaObject {
                     api_version: resource.resource.api_version.clone(),

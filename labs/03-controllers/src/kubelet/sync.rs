@@ -15,6 +15,7 @@ use super::decide::{PodAction, PodRecord, decide};
 use super::runtime::{PodReport, StatusReporter};
 use super::static_pods::{CONFIG_HASH, CONFIG_MIRROR, annotation, is_mirror, mirror_pod};
 use crate::informer::{Change, object_key, split_key};
+use crate::request::{RequestError, has_code, request_failed};
 
 /// Why a sync failed (the key is retried with back-off).
 #[derive(Debug, thiserror::Error)]
@@ -23,19 +24,8 @@ pub(crate) enum SyncError {
     #[error(transparent)]
     Runtime(#[from] super::RuntimeError),
     /// A request to the apiserver failed.
-    #[error("{what}: {source}")]
-    Api {
-        /// What the request was for.
-        what: &'static str,
-        /// The client's error.
-        #[source]
-        source: kube::Error,
-    },
-}
-
-/// Whether a request failed with this HTTP status.
-fn has_code(error: &kube::Error, code: u16) -> bool {
-    matches!(error, kube::Error::Api(status) if status.code == code)
+    #[error(transparent)]
+    Api(#[from] RequestError),
 }
 
 /// The pod's `spec.nodeName`.
@@ -121,10 +111,7 @@ impl Kubelet {
                     Ok(_) => {}
                     Err(error) if has_code(&error, 404) => return Ok(()),
                     Err(source) => {
-                        return Err(SyncError::Api {
-                            what: "write the pod status",
-                            source,
-                        });
+                        return Err(request_failed("write the pod status")(source).into());
                     }
                 }
                 if let Some(record) = lock(&self.records).get_mut(key) {
@@ -214,10 +201,7 @@ impl Kubelet {
                     Ok(_) => {}
                     Err(error) if has_code(&error, 409) => {}
                     Err(source) => {
-                        return Err(SyncError::Api {
-                            what: "create the mirror pod",
-                            source,
-                        });
+                        return Err(request_failed("create the mirror pod")(source).into());
                     }
                 }
                 // The new mirror has no status yet: write it again.
@@ -261,9 +245,6 @@ async fn delete_for_good(pods: &Api<Pod>, name: &str, uid: String) -> Result<(),
     match pods.delete(name, &params).await {
         Ok(_) => Ok(()),
         Err(error) if has_code(&error, 404) || has_code(&error, 409) => Ok(()),
-        Err(source) => Err(SyncError::Api {
-            what: "delete the pod",
-            source,
-        }),
+        Err(source) => Err(request_failed("delete the pod")(source).into()),
     }
 }

@@ -15,6 +15,7 @@ use super::status::calculate_status;
 use crate::informer::split_key;
 use crate::podcontrol::{PodControlError, create_pods, delete_pods};
 use crate::pods::{SelectorError, is_active};
+use crate::request::{RequestError, is_not_found, request_failed};
 
 /// Why a sync failed (the key is retried with back-off).
 #[derive(Debug, thiserror::Error)]
@@ -26,23 +27,8 @@ pub(crate) enum SyncError {
     #[error(transparent)]
     Pods(#[from] PodControlError),
     /// A request to the apiserver failed.
-    #[error("{what}: {source}")]
-    Api {
-        /// What the request was for.
-        what: String,
-        /// The client's error.
-        #[source]
-        source: kube::Error,
-    },
-}
-
-fn api_error(what: impl Into<String>) -> impl FnOnce(kube::Error) -> SyncError {
-    let what = what.into();
-    move |source| SyncError::Api { what, source }
-}
-
-fn is_not_found(error: &kube::Error) -> bool {
-    matches!(error, kube::Error::Api(status) if status.code == 404)
+    #[error(transparent)]
+    Api(#[from] RequestError),
 }
 
 impl ReplicaSetController {
@@ -113,7 +99,7 @@ impl ReplicaSetController {
         let fresh = Api::<ReplicaSet>::namespaced(self.client.clone(), namespace)
             .get(name)
             .await
-            .map_err(api_error(format!(
+            .map_err(request_failed(format!(
                 "re-reading ReplicaSet {namespace}/{name}"
             )))?;
         if fresh.metadata.uid != rs.metadata.uid || fresh.metadata.deletion_timestamp.is_some() {
@@ -135,7 +121,9 @@ impl ReplicaSetController {
                 Ok(pod) => adopted.push(Arc::new(pod)),
                 // Gone meanwhile: nothing to adopt.
                 Err(error) if is_not_found(&error) => {}
-                Err(error) => return Err(api_error(format!("adopting pod {pod_name}"))(error)),
+                Err(error) => {
+                    return Err(request_failed(format!("adopting pod {pod_name}"))(error).into());
+                }
             }
         }
         Ok(adopted)
@@ -158,7 +146,9 @@ impl ReplicaSetController {
             {
                 Ok(_) => {}
                 Err(error) if is_not_found(&error) => {}
-                Err(error) => return Err(api_error(format!("releasing pod {pod_name}"))(error)),
+                Err(error) => {
+                    return Err(request_failed(format!("releasing pod {pod_name}"))(error).into());
+                }
             }
         }
         Ok(())
@@ -215,9 +205,9 @@ impl ReplicaSetController {
         {
             Ok(_) => Ok(()),
             Err(error) if is_not_found(&error) => Ok(()),
-            Err(error) => Err(api_error(format!(
-                "updating the status of {namespace}/{name}"
-            ))(error)),
+            Err(error) => Err(
+                request_failed(format!("updating the status of {namespace}/{name}"))(error).into(),
+            ),
         }
     }
 }

@@ -1,0 +1,43 @@
+//! A request to the API server that failed, with what it was for: what a controller's sync
+//! returns when a write or a read fails (its work queue then retries the key with back-off).
+//!
+//! Every controller reports the same way: `updating the status of default/web: <the client's
+//! error>`, so a log line says what was being done as well as what went wrong.
+
+/// A failed request and what it was for.
+#[derive(Debug, thiserror::Error)]
+#[error("{what}: {source}")]
+pub struct RequestError {
+    what: String,
+    #[source]
+    source: kube::Error,
+}
+
+impl RequestError {
+    /// What the request was for.
+    pub fn what(&self) -> &str {
+        &self.what
+    }
+
+    /// The client's error.
+    pub fn source_error(&self) -> &kube::Error {
+        &self.source
+    }
+}
+
+/// Wraps a client error with what the request was for:
+/// `api.replace_status(..).await.map_err(request_failed(format!("updating {key}")))?`.
+pub fn request_failed(what: impl Into<String>) -> impl FnOnce(kube::Error) -> RequestError {
+    let what = what.into();
+    move |source| RequestError { what, source }
+}
+
+/// Whether a request failed with this HTTP status code (404 Not Found, 409 Conflict, ...).
+pub fn has_code(error: &kube::Error, code: u16) -> bool {
+    matches!(error, kube::Error::Api(status) if status.code == code)
+}
+
+/// Whether a request failed because the object does not exist (404).
+pub fn is_not_found(error: &kube::Error) -> bool {
+    has_code(error, 404)
+}
