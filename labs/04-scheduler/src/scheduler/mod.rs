@@ -133,7 +133,8 @@ pub async fn run(
     let handler = shared.clone();
     nodes.on_change(move |change| on_node(&handler, change));
     let node_cache = nodes.cache();
-    let node_task = tokio::spawn(nodes.run(until()));
+    let mut tasks = tokio::task::JoinSet::new();
+    tasks.spawn(nodes.run(until()));
     tracing::info!(scheduler = %config.scheduler_name, "waiting for the node cache to sync");
     wait_synced(&node_cache, until()).await;
 
@@ -141,7 +142,7 @@ pub async fn run(
     let handler = shared.clone();
     pods.on_change(move |change| on_pod(&handler, change));
     let pod_cache = pods.cache();
-    let pod_task = tokio::spawn(pods.run(until()));
+    tasks.spawn(pods.run(until()));
 
     let scheduler = writes::Writer {
         client,
@@ -150,12 +151,25 @@ pub async fn run(
         preemption: config.preemption,
         pods: pod_cache,
     };
-    let loop_task = tokio::spawn(scheduling_loop(scheduler, until()));
-    shutdown.await;
-    let _ = stop.send(true);
-    for task in [node_task, pod_task, loop_task] {
-        let _ = task.await;
+    tasks.spawn(scheduling_loop(scheduler, until()));
+    // Until shutdown, or until a part panics (a bug, or a `todo!` not written yet): then the
+    // scheduler panics with it instead of running on without its informers or its loop.
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            () = &mut shutdown => break,
+            Some(ended) = tasks.join_next() => {
+                if let Err(error) = ended
+                    && error.is_panic()
+                {
+                    let _ = stop.send(true);
+                    std::panic::resume_unwind(error.into_panic());
+                }
+            }
+        }
     }
+    let _ = stop.send(true);
+    while tasks.join_next().await.is_some() {}
     Ok(())
 }
 
