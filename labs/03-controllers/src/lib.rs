@@ -102,3 +102,4 @@ pub mod queue;
 pub mod replicaset;
 mod runner;
 pub mod serviceaccount;
+pub mod statefulset;
