@@ -83,7 +83,10 @@ pub fn replicas_of(set: &StatefulSet) -> i32 {
 /// Whether creations and deletions wait for each other (`OrderedReady`, the default) or not
 /// (`Parallel`, upstream `allowsBurst`).
 pub fn is_ordered(set: &StatefulSet) -> bool {
-    set.spec.as_ref().and_then(|s| s.pod_management_policy.as_deref()) != Some("Parallel")
+    set.spec
+        .as_ref()
+        .and_then(|s| s.pod_management_policy.as_deref())
+        != Some("Parallel")
 }
 
 /// `spec.updateStrategy`: `Some(partition)` for `RollingUpdate` (partition 0 when unset),
@@ -122,13 +125,19 @@ pub fn split_by_ordinal(set: &StatefulSet, pods: &[Arc<Pod>]) -> (Replicas, Vec<
         let Some(ordinal) = ordinal_in(set, pod) else {
             continue;
         };
-        match usize::try_from(ordinal).ok().and_then(|i| replicas.get_mut(i)) {
+        match usize::try_from(ordinal)
+            .ok()
+            .and_then(|i| replicas.get_mut(i))
+        {
             Some(slot) => *slot = Some(pod.clone()),
             None => condemned.push((ordinal, pod.clone())),
         }
     }
     condemned.sort_by_key(|(ordinal, _)| *ordinal);
-    (replicas, condemned.into_iter().map(|(_, pod)| pod).collect())
+    (
+        replicas,
+        condemned.into_iter().map(|(_, pod)| pod).collect(),
+    )
 }
 
 /// Whether the sync may go on after [`replica_actions`].

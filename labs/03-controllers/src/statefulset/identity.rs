@@ -113,12 +113,7 @@ pub fn claims(set: &StatefulSet, ordinal: i32) -> Vec<PersistentVolumeClaim> {
 /// StatefulSet, with hostname = its name and subdomain = `serviceName` (so it resolves as
 /// `web-0.nginx.<namespace>.svc`), and one volume per claim template, named like the
 /// template, mounting the pod's claim (upstream `newVersionedStatefulSetPod`).
-pub fn new_pod(
-    set: &StatefulSet,
-    template: &PodTemplateSpec,
-    revision: &str,
-    ordinal: i32,
-) -> Pod {
+pub fn new_pod(set: &StatefulSet, template: &PodTemplateSpec, revision: &str, ordinal: i32) -> Pod {
     // ANCHOR_END: new_pod
     let set_name = set.metadata.name.as_deref().unwrap_or_default();
     let name = pod_name(set_name, ordinal);

@@ -161,8 +161,18 @@ impl StatefulSetController {
         let mut owned = history::owned_by(&self.revisions.list_namespace(namespace), &uid);
         let revisions = self.revisions(&set, &mut owned).await?;
         let names = Revisions {
-            current: revisions.current.metadata.name.as_deref().unwrap_or_default(),
-            update: revisions.update.metadata.name.as_deref().unwrap_or_default(),
+            current: revisions
+                .current
+                .metadata
+                .name
+                .as_deref()
+                .unwrap_or_default(),
+            update: revisions
+                .update
+                .metadata
+                .name
+                .as_deref()
+                .unwrap_or_default(),
         };
         let actions = decide(&set, &pods, names);
         self.act(&set, &revisions, &actions).await?;
@@ -301,7 +311,12 @@ impl StatefulSetController {
                 }
             }
             let revision = if create.revision.as_str()
-                == revisions.current.metadata.name.as_deref().unwrap_or_default()
+                == revisions
+                    .current
+                    .metadata
+                    .name
+                    .as_deref()
+                    .unwrap_or_default()
             {
                 &revisions.current
             } else {
