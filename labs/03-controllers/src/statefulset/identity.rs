@@ -115,6 +115,7 @@ pub fn claims(set: &StatefulSet, ordinal: i32) -> Vec<PersistentVolumeClaim> {
 /// template, mounting the pod's claim (upstream `newVersionedStatefulSetPod`).
 pub fn new_pod(set: &StatefulSet, template: &PodTemplateSpec, revision: &str, ordinal: i32) -> Pod {
     // ANCHOR_END: new_pod
+    // BEGIN SOLUTION step-4: name and identity labels from the ordinal, hostname and subdomain, the claims' volumes replacing same-named template volumes, the owner
     let set_name = set.metadata.name.as_deref().unwrap_or_default();
     let name = pod_name(set_name, ordinal);
     let template_meta = template.metadata.clone().unwrap_or_default();
@@ -168,4 +169,5 @@ pub fn new_pod(set: &StatefulSet, template: &PodTemplateSpec, revision: &str, or
         spec: Some(spec),
         status: None,
     }
+    // END SOLUTION
 }

@@ -6,7 +6,7 @@
 
 use labkit::{Kubectl, KubectlOutput};
 
-use super::live::{Env, image, start, web};
+use super::live::{Env, image, on_node, start, start_hollow, web};
 
 fn kubectl(env: &Env, minor: u32) -> Result<(Kubectl, tempfile::TempDir), labkit::NotRun> {
     let kubectl = Kubectl::version(minor)?;
@@ -39,11 +39,22 @@ fn revisions(history: &str) -> Vec<&str> {
         .collect()
 }
 
-fn life_cycle(minor: u32) {
-    let env = start(true);
+/// The life cycle with one kubectl version, the pods run by the fake kubelet or, with
+/// `hollow`, by hollow nodes.
+fn life_cycle(minor: u32, hollow: bool) {
+    let (env, nodes, manifest) = if hollow {
+        let (env, nodes) = start_hollow();
+        (
+            env,
+            Some(nodes),
+            on_node(web(3, "nginx:1.25"), "hollow-node-1"),
+        )
+    } else {
+        (start(true), None, web(3, "nginx:1.25"))
+    };
     let (kubectl, dir) = labkit::require!(kubectl(&env, minor));
     let file = dir.path().join("web.json");
-    std::fs::write(&file, web(3, "nginx:1.25").to_string()).expect("write the manifest");
+    std::fs::write(&file, manifest.to_string()).expect("write the manifest");
     let file = file.to_str().expect("a UTF-8 path").to_owned();
     let status = ["rollout", "status", "statefulset/web", "--timeout=60s"];
     let complete =
@@ -102,11 +113,11 @@ fn life_cycle(minor: u32) {
 }
 
 #[test]
-fn step4_statefulset_kubectl_1_33_rollout_status_history_undo_scale() {
-    life_cycle(33);
+fn step4_statefulset_kubectl_1_33_rollout_status_history_undo_scale_on_hollow_nodes() {
+    life_cycle(33, true);
 }
 
 #[test]
 fn step4_statefulset_kubectl_1_27_rollout_status_history_undo_scale() {
-    life_cycle(27);
+    life_cycle(27, false);
 }

@@ -3,12 +3,15 @@
 //! rolls a partitioned update out.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod};
 use kube::Api;
 use kube::api::{DeleteParams, ListParams, Patch, PatchParams, PostParams};
 use serde_json::{Value, json};
+
+use lab_03::hollow::{self, HollowConfig, HollowNodes};
 
 use crate::fake_kubelet::FakeKubelet;
 use crate::support::Cluster;
@@ -57,6 +60,33 @@ pub(crate) fn start(kubelet: bool) -> Env {
         claims: Api::namespaced(cluster.client.clone(), "default"),
         cluster,
     }
+}
+
+/// lab-02 with the StatefulSet controller and two hollow nodes (step 8's kubelets over a
+/// runtime with state only) that run the pods bound to them: [`on_node`] binds the template.
+pub(crate) fn start_hollow() -> (Env, HollowNodes) {
+    let cluster = Cluster::start();
+    let mut config = HollowConfig::new(2);
+    config.ready_after = Duration::from_millis(100);
+    config.tick = Duration::from_millis(50);
+    let client = cluster.client.clone();
+    let nodes = cluster
+        .block_on(async move { hollow::start(&client, &config) })
+        .expect("hollow nodes start");
+    cluster.start_controllers(&["statefulset"]);
+    let env = Env {
+        sets: Api::namespaced(cluster.client.clone(), "default"),
+        pods: Api::namespaced(cluster.client.clone(), "default"),
+        claims: Api::namespaced(cluster.client.clone(), "default"),
+        cluster,
+    };
+    (env, nodes)
+}
+
+/// The StatefulSet with its pods bound to `node` (there is no scheduler in this lab).
+pub(crate) fn on_node(mut set: Value, node: &str) -> Value {
+    set["spec"]["template"]["spec"]["nodeName"] = json!(node);
+    set
 }
 
 impl Env {
