@@ -23,7 +23,7 @@ const UPDATE: Revisions<'static> = Revisions {
 };
 
 /// The StatefulSet `web` with `replicas`, `policy` and `strategy` (JSON `updateStrategy`).
-fn web(replicas: i32, policy: &str, strategy: Value) -> StatefulSet {
+fn web(replicas: i32, policy: &str, strategy: &Value) -> StatefulSet {
     serde_json::from_value(json!({
         "metadata": {"name": "web", "namespace": "default", "uid": "sts-uid", "generation": 2},
         "spec": {
@@ -48,7 +48,7 @@ fn web(replicas: i32, policy: &str, strategy: Value) -> StatefulSet {
 }
 
 fn ordered(replicas: i32) -> StatefulSet {
-    web(replicas, "OrderedReady", json!({"type": "RollingUpdate"}))
+    web(replicas, "OrderedReady", &json!({"type": "RollingUpdate"}))
 }
 
 /// Pod `web-<ordinal>` of `revision` in `phase` (Running ones are Ready unless `ready` is off).
@@ -174,12 +174,12 @@ fn step4_statefulset_ordered_scale_up_creates_one_ordinal_after_the_previous_is_
 
 #[test]
 fn step4_statefulset_parallel_creates_and_deletes_all_at_once() {
-    let set = web(3, "Parallel", json!({"type": "RollingUpdate"}));
+    let set = web(3, "Parallel", &json!({"type": "RollingUpdate"}));
     assert_eq!(created(&decide(&set, &[], OLD)), [0, 1, 2]);
     let some = vec![pod(&set, 1, "web-old", "Pending", false)];
     assert_eq!(created(&decide(&set, &some, OLD)), [0, 2]);
 
-    let set = web(1, "Parallel", json!({"type": "RollingUpdate"}));
+    let set = web(1, "Parallel", &json!({"type": "RollingUpdate"}));
     let mut pods = running(&set, 0..4, "web-old");
     pods[2] = pod(&set, 2, "web-old", "Pending", false);
     assert_eq!(
@@ -249,7 +249,7 @@ fn step4_statefulset_partition_2_of_3_updates_only_web_2() {
     let set = web(
         3,
         "OrderedReady",
-        json!({"type": "RollingUpdate", "rollingUpdate": {"partition": 2}}),
+        &json!({"type": "RollingUpdate", "rollingUpdate": {"partition": 2}}),
     );
     let pods = running(&set, 0..3, "web-old");
     assert_eq!(deleted(&decide(&set, &pods, UPDATE)), ["web-2"]);
@@ -269,7 +269,7 @@ fn step4_statefulset_partition_2_of_3_updates_only_web_2() {
 
 #[test]
 fn step4_statefulset_on_delete_never_replaces_pods_itself() {
-    let set = web(3, "OrderedReady", json!({"type": "OnDelete"}));
+    let set = web(3, "OrderedReady", &json!({"type": "OnDelete"}));
     let pods = running(&set, 0..3, "web-old");
     assert_eq!(decide(&set, &pods, UPDATE), Actions::default());
     // A pod deleted by hand comes back from the update revision.
@@ -306,7 +306,7 @@ fn step4_statefulset_status_counts_revisions_and_completes_the_rolling_update() 
     let partitioned = web(
         3,
         "OrderedReady",
-        json!({"type": "RollingUpdate", "rollingUpdate": {"partition": 2}}),
+        &json!({"type": "RollingUpdate", "rollingUpdate": {"partition": 2}}),
     );
     let mut pods = running(&partitioned, 0..2, "web-old");
     pods.push(pod(&partitioned, 2, "web-new", "Running", true));

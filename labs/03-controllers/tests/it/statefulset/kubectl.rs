@@ -110,6 +110,9 @@ fn life_cycle(minor: u32, hollow: bool) {
         env.claim_names(),
         ["data-web-0", "data-web-1", "data-web-2"]
     );
+    if let Some(nodes) = nodes {
+        env.cluster.block_on(nodes.stop());
+    }
 }
 
 #[test]
