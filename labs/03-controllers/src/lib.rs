@@ -69,8 +69,8 @@
 //! - [`cronjob`]: step 4. Schedules ([`cronjob::schedule`]), one sync's decisions
 //!   ([`cronjob::decide`]) and the loop.
 //! - [`statefulset`]: step 4. A pod's identity ([`statefulset::identity`]), the ordered and
-//!   partitioned decisions ([`statefulset::decide`]), the status and revision data
-//!   ([`statefulset::status`]) and the loop.
+//!   partitioned decisions ([`statefulset::decide`](mod@statefulset::decide)), the status
+//!   and revision data ([`statefulset::status`]) and the loop.
 //! - [`nodelifecycle`]: step 6. The pure decisions ([`nodelifecycle::health`]: is the node
 //!   alive; [`nodelifecycle::taints`]: its taints, and which pods to evict) and the periodic
 //!   loop around them.

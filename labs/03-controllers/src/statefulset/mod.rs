@@ -10,11 +10,11 @@
 //!                                               └─
 //! ```
 //!
-//! The decisions are pure ([`identity`], [`decide`], [`status`]); this file is the loop.
-//! Not here: adoption and release of pods by selector, `persistentVolumeClaimRetentionPolicy`
-//! other than the default `Retain` (claims are never deleted), `spec.ordinals.start`,
-//! `maxUnavailable` for rolling updates, and the wait of `minReadySeconds` between ordered
-//! steps (it counts in `availableReplicas` only).
+//! The decisions are pure ([`identity`], [`decide`](mod@decide), [`status`]); this file is
+//! the loop. Not here: adoption and release of pods by selector, the
+//! `persistentVolumeClaimRetentionPolicy` other than the default `Retain` (claims are never
+//! deleted), `spec.ordinals.start`, `maxUnavailable` for rolling updates, and the wait of
+//! `minReadySeconds` between ordered steps (it counts in `availableReplicas` only).
 
 pub mod decide;
 pub mod identity;
