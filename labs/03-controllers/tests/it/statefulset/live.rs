@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use k8s_openapi::api::apps::v1::StatefulSet;
+use k8s_openapi::api::apps::v1::{ControllerRevision, StatefulSet};
 use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod};
 use kube::Api;
 use kube::api::{DeleteParams, ListParams, Patch, PatchParams, PostParams};
@@ -314,4 +314,32 @@ fn step4_statefulset_partition_canary_then_full_rolling_update() {
             .and_then(|l| l.get("controller-revision-hash"))
             == status.update_revision.as_ref()
     }));
+}
+
+#[test]
+fn step4_statefulset_keeps_revision_history_limit_old_revisions() {
+    let env = start(true);
+    let mut set = web(2, "nginx:1.25");
+    set["spec"]["revisionHistoryLimit"] = json!(1);
+    env.create(&set);
+    env.wait_rolled_out();
+    for image in ["nginx:1.26", "nginx:1.27", "nginx:1.28"] {
+        env.patch(&json!({"spec": {"template": {"spec": {"containers": [
+            {"name": "nginx", "image": image,
+             "volumeMounts": [{"name": "data", "mountPath": "/data"}]}]}}}}));
+        env.wait_rolled_out();
+    }
+    let revisions: Api<ControllerRevision> = Api::namespaced(env.cluster.client.clone(), "default");
+    // The live revision and one more: the oldest two are gone.
+    let numbers = env.cluster.wait_for("the history to be truncated", || {
+        let revisions = revisions.clone();
+        async move {
+            let list = revisions.list(&ListParams::default()).await.ok()?;
+            let mut numbers: Vec<i64> = list.items.iter().map(|r| r.revision).collect();
+            numbers.sort_unstable();
+            (numbers.len() == 2).then_some(numbers)
+        }
+    });
+    assert_eq!(numbers, [3, 4]);
+    assert!(env.pods().values().all(|p| image(p) == "nginx:1.28"));
 }
