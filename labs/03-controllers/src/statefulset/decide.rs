@@ -8,12 +8,13 @@
 //! ordinal down. `Parallel` drops the waiting for creations and deletions (not for updates).
 
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::Pod;
 
 use super::identity::{ordinal_in, pod_revision};
-use crate::pods::is_ready;
+use crate::pods::{is_available, is_ready};
 
 /// The two revisions a sync works with: pods of `current` are the ones in place; `update` is
 /// the StatefulSet's template now. Equal when no update is under way.
@@ -73,6 +74,14 @@ pub fn is_running_and_ready(pod: &Pod) -> bool {
 /// Running, ready and not being deleted (upstream `isHealthy`).
 pub fn is_healthy(pod: &Pod) -> bool {
     is_running_and_ready(pod) && !is_terminating(pod)
+}
+
+/// `spec.minReadySeconds` (default 0).
+pub fn min_ready_seconds(set: &StatefulSet) -> i32 {
+    set.spec
+        .as_ref()
+        .and_then(|s| s.min_ready_seconds)
+        .unwrap_or(0)
 }
 
 /// `spec.replicas` (default 1).
@@ -155,8 +164,9 @@ pub enum Progress {
 ///
 /// - a missing pod is created (from [`revision_for`]); a finished one is deleted and
 ///   created again, with the same name;
-/// - ordered: after a creation, or at a pod that is terminating or not Running and Ready,
-///   stop ([`Progress::Wait`]): the next ordinal waits for this one;
+/// - ordered: after a creation, or at a pod that is terminating, not Running and Ready, or
+///   not yet available (ready for `minReadySeconds` at `now`), stop ([`Progress::Wait`]): the
+///   next ordinal waits for this one;
 ///
 /// then over `condemned`, from the highest ordinal down:
 ///
@@ -168,6 +178,7 @@ pub fn replica_actions(
     replicas: &Replicas,
     condemned: &[Arc<Pod>],
     revisions: Revisions<'_>,
+    now: SystemTime,
     actions: &mut Actions,
 ) -> Progress {
     // ANCHOR_END: replica_actions
@@ -203,7 +214,8 @@ pub fn replica_actions(
                 }
             }
             Some(pod) => {
-                if ordered && (is_terminating(pod) || !is_running_and_ready(pod)) {
+                let available = is_available(pod, min_ready_seconds(set), now);
+                if ordered && (is_terminating(pod) || !is_running_and_ready(pod) || !available) {
                     return Progress::Wait;
                 }
             }
@@ -257,16 +269,22 @@ pub fn rolling_update_target(
     // END SOLUTION
 }
 
-/// One sync's actions: [`replica_actions`], then, if they let it go on,
+/// One sync's actions at `now`: [`replica_actions`], then, if they let it go on,
 /// [`rolling_update_target`]. A StatefulSet being deleted gets none (the garbage collector
 /// deletes its pods).
-pub fn decide(set: &StatefulSet, pods: &[Arc<Pod>], revisions: Revisions<'_>) -> Actions {
+pub fn decide(
+    set: &StatefulSet,
+    pods: &[Arc<Pod>],
+    revisions: Revisions<'_>,
+    now: SystemTime,
+) -> Actions {
     let mut actions = Actions::default();
     if set.metadata.deletion_timestamp.is_some() {
         return actions;
     }
     let (replicas, condemned) = split_by_ordinal(set, pods);
-    if replica_actions(set, &replicas, &condemned, revisions, &mut actions) == Progress::Wait {
+    let progress = replica_actions(set, &replicas, &condemned, revisions, now, &mut actions);
+    if progress == Progress::Wait {
         return actions;
     }
     if let Some(pod) = rolling_update_target(set, &replicas, revisions.update) {

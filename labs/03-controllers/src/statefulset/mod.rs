@@ -13,14 +13,14 @@
 //! The decisions are pure ([`identity`], [`decide`](mod@decide), [`status`]); this file is
 //! the loop. Not here: adoption and release of pods by selector, the
 //! `persistentVolumeClaimRetentionPolicy` other than the default `Retain` (claims are never
-//! deleted), `spec.ordinals.start`, `maxUnavailable` for rolling updates, and the wait of
-//! `minReadySeconds` between ordered steps (it counts in `availableReplicas` only).
+//! deleted), `spec.ordinals.start`, and `maxUnavailable` for rolling updates.
 
 pub mod decide;
 pub mod identity;
 pub mod status;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use k8s_openapi::api::apps::v1::{ControllerRevision, StatefulSet};
 use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod};
@@ -29,7 +29,7 @@ use kube::{Api, Client};
 use labkit::Clock;
 use serde_json::json;
 
-use self::decide::{Actions, Revisions, decide};
+use self::decide::{Actions, Revisions, decide, min_ready_seconds};
 use self::identity::{claims, controller_ref, new_pod, ordinal_in, pod_revision};
 use self::status::{calculate_status, revision_data, revision_template};
 use crate::history;
@@ -174,16 +174,17 @@ impl StatefulSetController {
                 .as_deref()
                 .unwrap_or_default(),
         };
-        let actions = decide(&set, &pods, names);
+        let now = self.clock.wall();
+        let actions = decide(&set, &pods, names, now);
         self.act(&set, &revisions, &actions).await?;
 
-        let status = calculate_status(
-            &set,
-            &pods,
-            names,
-            revisions.collision_count,
-            self.clock.wall(),
-        );
+        let status = calculate_status(&set, &pods, names, revisions.collision_count, now);
+        // Nothing changes when a ready pod becomes available: look again then (upstream
+        // requeues after minReadySeconds too).
+        let min_ready = u64::try_from(min_ready_seconds(&set)).unwrap_or(0);
+        if min_ready > 0 && status.ready_replicas != status.available_replicas {
+            self.queue.add_after(key, Duration::from_secs(min_ready));
+        }
         if set.status.as_ref() != Some(&status) {
             let name = set.metadata.name.as_deref().unwrap_or_default();
             let patch = Patch::Merge(json!({ "status": status }));

@@ -15,7 +15,9 @@ use k8s_openapi::api::apps::v1::{StatefulSet, StatefulSetStatus};
 use k8s_openapi::api::core::v1::{Pod, PodTemplateSpec};
 use serde_json::{Value, json};
 
-use super::decide::{Revisions, is_running_and_ready, is_terminating, rolling_partition};
+use super::decide::{
+    Revisions, is_running_and_ready, is_terminating, min_ready_seconds, rolling_partition,
+};
 use super::identity::pod_revision;
 use crate::pods::is_available;
 
@@ -58,11 +60,7 @@ pub fn calculate_status(
 ) -> StatefulSetStatus {
     // ANCHOR_END: calculate_status
     // BEGIN SOLUTION step-4: count the pods (all, ready, available, per revision), then complete a finished rolling update
-    let min_ready = set
-        .spec
-        .as_ref()
-        .and_then(|s| s.min_ready_seconds)
-        .unwrap_or(0);
+    let min_ready = min_ready_seconds(set);
     let (mut ready, mut available, mut current, mut updated) = (0, 0, 0, 0);
     for pod in pods {
         if is_running_and_ready(pod) {

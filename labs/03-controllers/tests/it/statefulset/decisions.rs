@@ -2,7 +2,7 @@
 //! state by state. Pure.
 
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::Pod;
@@ -80,6 +80,11 @@ fn terminating(pod: &Arc<Pod>) -> Arc<Pod> {
     Arc::new(pod)
 }
 
+/// The time of the decisions (pods became ready at 2024-01-01T00:00:00Z when it matters).
+fn now() -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_secs(1_704_067_200 + 3600)
+}
+
 fn created(actions: &Actions) -> Vec<i32> {
     actions.create.iter().map(|c| c.ordinal).collect()
 }
@@ -141,7 +146,7 @@ fn step4_statefulset_pods_have_ordinal_names_identity_labels_hostname_and_their_
 #[test]
 fn step4_statefulset_ordered_scale_up_creates_one_ordinal_after_the_previous_is_ready() {
     let set = ordered(3);
-    let none = decide(&set, &[], OLD);
+    let none = decide(&set, &[], OLD, now());
     assert_eq!(
         none.create,
         [NewPod {
@@ -153,37 +158,53 @@ fn step4_statefulset_ordered_scale_up_creates_one_ordinal_after_the_previous_is_
 
     // web-0 exists but is Pending, then Running but not Ready: wait.
     let pending = vec![pod(&set, 0, "web-old", "Pending", false)];
-    assert_eq!(decide(&set, &pending, OLD), Actions::default());
+    assert_eq!(decide(&set, &pending, OLD, now()), Actions::default());
     let unready = vec![pod(&set, 0, "web-old", "Running", false)];
-    assert_eq!(decide(&set, &unready, OLD), Actions::default());
+    assert_eq!(decide(&set, &unready, OLD, now()), Actions::default());
 
     // web-0 Running and Ready: web-1, and only web-1.
     assert_eq!(
-        created(&decide(&set, &running(&set, 0..1, "web-old"), OLD)),
+        created(&decide(&set, &running(&set, 0..1, "web-old"), OLD, now())),
         [1]
     );
     assert_eq!(
-        created(&decide(&set, &running(&set, 0..2, "web-old"), OLD)),
+        created(&decide(&set, &running(&set, 0..2, "web-old"), OLD, now())),
         [2]
     );
     assert_eq!(
-        decide(&set, &running(&set, 0..3, "web-old"), OLD),
+        decide(&set, &running(&set, 0..3, "web-old"), OLD, now()),
         Actions::default()
     );
 }
 
 #[test]
+fn step4_statefulset_ordered_start_waits_min_ready_seconds_after_ready() {
+    let mut set = ordered(2);
+    set.spec.as_mut().unwrap().min_ready_seconds = Some(10);
+    let mut web_0 = (*pod(&set, 0, "web-old", "Running", true)).clone();
+    let ready_at = "2024-01-01T00:00:00Z";
+    web_0.status.as_mut().unwrap().conditions.as_mut().unwrap()[0].last_transition_time =
+        serde_json::from_value(json!(ready_at)).ok();
+    let pods = vec![Arc::new(web_0)];
+    let ready = SystemTime::UNIX_EPOCH + Duration::from_secs(1_704_067_200);
+    let early = decide(&set, &pods, OLD, ready + Duration::from_secs(5));
+    assert_eq!(early, Actions::default());
+    let later = decide(&set, &pods, OLD, ready + Duration::from_secs(11));
+    assert_eq!(created(&later), [1]);
+}
+
+#[test]
 fn step4_statefulset_parallel_creates_and_deletes_all_at_once() {
     let set = web(3, "Parallel", &json!({"type": "RollingUpdate"}));
-    assert_eq!(created(&decide(&set, &[], OLD)), [0, 1, 2]);
+    assert_eq!(created(&decide(&set, &[], OLD, now())), [0, 1, 2]);
     let some = vec![pod(&set, 1, "web-old", "Pending", false)];
-    assert_eq!(created(&decide(&set, &some, OLD)), [0, 2]);
+    assert_eq!(created(&decide(&set, &some, OLD, now())), [0, 2]);
 
     let set = web(1, "Parallel", &json!({"type": "RollingUpdate"}));
     let mut pods = running(&set, 0..4, "web-old");
     pods[2] = pod(&set, 2, "web-old", "Pending", false);
     assert_eq!(
-        deleted(&decide(&set, &pods, OLD)),
+        deleted(&decide(&set, &pods, OLD, now())),
         ["web-3", "web-2", "web-1"]
     );
 }
@@ -192,20 +213,20 @@ fn step4_statefulset_parallel_creates_and_deletes_all_at_once() {
 fn step4_statefulset_ordered_scale_down_removes_the_highest_ordinal_first_one_at_a_time() {
     let set = ordered(1);
     let pods = running(&set, 0..3, "web-old");
-    let actions = decide(&set, &pods, OLD);
+    let actions = decide(&set, &pods, OLD, now());
     assert_eq!(deleted(&actions), ["web-2"]);
     assert!(actions.create.is_empty());
 
     // web-2 terminating: wait for it to go before web-1.
     let mut going = pods.clone();
     going[2] = terminating(&pods[2]);
-    assert_eq!(decide(&set, &going, OLD), Actions::default());
-    assert_eq!(deleted(&decide(&set, &pods[..2], OLD)), ["web-1"]);
+    assert_eq!(decide(&set, &going, OLD, now()), Actions::default());
+    assert_eq!(deleted(&decide(&set, &pods[..2], OLD, now())), ["web-1"]);
 
     // A replica that is not Ready blocks the scale down.
     let mut unready = pods.clone();
     unready[0] = pod(&set, 0, "web-old", "Running", false);
-    assert_eq!(decide(&set, &unready, OLD), Actions::default());
+    assert_eq!(decide(&set, &unready, OLD, now()), Actions::default());
 }
 
 #[test]
@@ -213,7 +234,7 @@ fn step4_statefulset_failed_pod_is_deleted_and_recreated_with_the_same_ordinal()
     let set = ordered(3);
     let mut pods = running(&set, 0..3, "web-old");
     pods[1] = pod(&set, 1, "web-old", "Failed", false);
-    let actions = decide(&set, &pods, OLD);
+    let actions = decide(&set, &pods, OLD, now());
     assert_eq!(deleted(&actions), ["web-1"]);
     assert_eq!(created(&actions), [1]);
 }
@@ -222,9 +243,9 @@ fn step4_statefulset_failed_pod_is_deleted_and_recreated_with_the_same_ordinal()
 fn step4_statefulset_rolling_update_replaces_from_the_highest_ordinal_waiting_for_ready() {
     let set = ordered(3);
     let pods = running(&set, 0..3, "web-old");
-    assert_eq!(deleted(&decide(&set, &pods, UPDATE)), ["web-2"]);
+    assert_eq!(deleted(&decide(&set, &pods, UPDATE, now())), ["web-2"]);
     // web-2 gone: it comes back from the update revision.
-    let back = decide(&set, &pods[..2], UPDATE);
+    let back = decide(&set, &pods[..2], UPDATE, now());
     assert_eq!(
         back.create,
         [NewPod {
@@ -236,12 +257,12 @@ fn step4_statefulset_rolling_update_replaces_from_the_highest_ordinal_waiting_fo
     // The new web-2 not Ready yet: web-1 waits.
     let mut next = pods.clone();
     next[2] = pod(&set, 2, "web-new", "Running", false);
-    assert_eq!(decide(&set, &next, UPDATE), Actions::default());
+    assert_eq!(decide(&set, &next, UPDATE, now()), Actions::default());
     next[2] = pod(&set, 2, "web-new", "Running", true);
-    assert_eq!(deleted(&decide(&set, &next, UPDATE)), ["web-1"]);
+    assert_eq!(deleted(&decide(&set, &next, UPDATE, now())), ["web-1"]);
     // All updated: nothing to do.
     let done = running(&set, 0..3, "web-new");
-    assert_eq!(decide(&set, &done, UPDATE), Actions::default());
+    assert_eq!(decide(&set, &done, UPDATE, now()), Actions::default());
 }
 
 #[test]
@@ -252,14 +273,14 @@ fn step4_statefulset_partition_2_of_3_updates_only_web_2() {
         &json!({"type": "RollingUpdate", "rollingUpdate": {"partition": 2}}),
     );
     let pods = running(&set, 0..3, "web-old");
-    assert_eq!(deleted(&decide(&set, &pods, UPDATE)), ["web-2"]);
+    assert_eq!(deleted(&decide(&set, &pods, UPDATE, now())), ["web-2"]);
     let mut canary = pods.clone();
     canary[2] = pod(&set, 2, "web-new", "Running", true);
-    assert_eq!(decide(&set, &canary, UPDATE), Actions::default());
+    assert_eq!(decide(&set, &canary, UPDATE, now()), Actions::default());
     // Below the partition, a lost pod comes back at the current revision.
     let lost: Vec<_> = vec![canary[0].clone(), canary[2].clone()];
     assert_eq!(
-        decide(&set, &lost, UPDATE).create,
+        decide(&set, &lost, UPDATE, now()).create,
         [NewPod {
             ordinal: 1,
             revision: "web-old".into()
@@ -271,9 +292,9 @@ fn step4_statefulset_partition_2_of_3_updates_only_web_2() {
 fn step4_statefulset_on_delete_never_replaces_pods_itself() {
     let set = web(3, "OrderedReady", &json!({"type": "OnDelete"}));
     let pods = running(&set, 0..3, "web-old");
-    assert_eq!(decide(&set, &pods, UPDATE), Actions::default());
+    assert_eq!(decide(&set, &pods, UPDATE, now()), Actions::default());
     // A pod deleted by hand comes back from the update revision.
-    let back = decide(&set, &pods[..2], UPDATE);
+    let back = decide(&set, &pods[..2], UPDATE, now());
     assert_eq!(back.create[0].revision, "web-new");
 }
 
