@@ -70,7 +70,8 @@
 //!   ([`cronjob::decide`]) and the loop.
 //! - [`statefulset`]: step 4. A pod's identity ([`statefulset::identity`]), the ordered and
 //!   partitioned decisions ([`statefulset::decide`](mod@statefulset::decide)), the status
-//!   and revision data ([`statefulset::status`]) and the loop.
+//!   and revision data ([`statefulset::status`]), adoption ([`statefulset::adopt`]) and the
+//!   loop.
 //! - [`nodelifecycle`]: step 6. The pure decisions ([`nodelifecycle::health`]: is the node
 //!   alive; [`nodelifecycle::taints`]: its taints, and which pods to evict) and the periodic
 //!   loop around them.

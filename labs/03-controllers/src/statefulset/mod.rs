@@ -11,10 +11,11 @@
 //! ```
 //!
 //! The decisions are pure ([`identity`], [`decide`](mod@decide), [`status`]); this file is
-//! the loop. Not here: adoption and release of pods by selector, the
+//! the loop; [`adopt`] sorts out which pods are the StatefulSet's. Not here: the
 //! `persistentVolumeClaimRetentionPolicy` other than the default `Retain` (claims are never
 //! deleted), `spec.ordinals.start`, and `maxUnavailable` for rolling updates.
 
+pub mod adopt;
 pub mod decide;
 pub mod identity;
 pub mod status;
@@ -30,7 +31,7 @@ use labkit::Clock;
 use serde_json::json;
 
 use self::decide::{Actions, Revisions, decide, min_ready_seconds};
-use self::identity::{claims, controller_ref, new_pod, ordinal_in, pod_revision};
+use self::identity::{claims, controller_ref, new_pod, parent_and_ordinal, pod_revision};
 use self::status::{calculate_status, revision_data, revision_template};
 use crate::history;
 use crate::informer::{Cache, Change, Informer, object_key, split_key};
@@ -97,6 +98,16 @@ pub async fn run(
         let (Change::Added(pod) | Change::Updated { new: pod, .. } | Change::Deleted(pod)) = change;
         if let Some(key) = owner_key(pod) {
             handler.queue.add(&key);
+        } else if controller_of(&pod.metadata).is_none() {
+            // An orphan: the StatefulSet its name says it belongs to may adopt it.
+            let name = pod.metadata.name.as_deref().unwrap_or_default();
+            let namespace = pod.metadata.namespace.as_deref().unwrap_or_default();
+            if let Some((parent, _)) = parent_and_ordinal(name) {
+                let key = format!("{namespace}/{parent}");
+                if handler.sets.get(&key).is_some() {
+                    handler.queue.add(&key);
+                }
+            }
         }
     });
 
@@ -151,13 +162,9 @@ impl StatefulSetController {
         let (namespace, _) = split_key(key);
         let namespace = namespace.unwrap_or_default();
         let uid = set.metadata.uid.clone().unwrap_or_default();
-        let pods: Vec<Arc<Pod>> = self
-            .pods
-            .list_namespace(namespace)
-            .into_iter()
-            .filter(|pod| controller_of(&pod.metadata).is_some_and(|owner| owner.uid == uid))
-            .filter(|pod| ordinal_in(&set, pod).is_some())
-            .collect();
+        let pods = adopt::claim(&self.client, &set, &self.pods.list_namespace(namespace))
+            .await
+            .map_err(failed(format!("claiming the pods of {key}")))?;
         let mut owned = history::owned_by(&self.revisions.list_namespace(namespace), &uid);
         let revisions = self.revisions(&set, &mut owned).await?;
         let names = Revisions {

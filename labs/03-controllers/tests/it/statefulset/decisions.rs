@@ -6,6 +6,7 @@ use std::time::{Duration, SystemTime};
 
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::Pod;
+use lab_03::statefulset::adopt::claim_pods;
 use lab_03::statefulset::decide::{Actions, NewPod, Revisions, decide};
 use lab_03::statefulset::identity::{
     POD_INDEX_LABEL, POD_NAME_LABEL, REVISION_LABEL, claims, new_pod, parent_and_ordinal,
@@ -89,12 +90,14 @@ fn created(actions: &Actions) -> Vec<i32> {
     actions.create.iter().map(|c| c.ordinal).collect()
 }
 
-fn deleted(actions: &Actions) -> Vec<String> {
-    actions
-        .delete
-        .iter()
+fn names(pods: &[Arc<Pod>]) -> Vec<String> {
+    pods.iter()
         .filter_map(|p| p.metadata.name.clone())
         .collect()
+}
+
+fn deleted(actions: &Actions) -> Vec<String> {
+    names(&actions.delete)
 }
 
 #[test]
@@ -350,4 +353,32 @@ fn step4_statefulset_revision_data_is_the_template_patch_kubectl_undo_applies() 
         revision_template(&data),
         Some(set.spec.as_ref().unwrap().template.clone())
     );
+}
+
+#[test]
+fn step4_statefulset_adopts_orphans_with_member_names_and_releases_what_stops_matching() {
+    let set = ordered(3);
+    let orphan = |name: &str, app: &str| {
+        Arc::new(
+            serde_json::from_value::<Pod>(
+                json!({"metadata": {"name": name, "labels": {"app": app}}}),
+            )
+            .unwrap(),
+        )
+    };
+    let mut relabelled = (*pod(&set, 1, "web-old", "Running", true)).clone();
+    relabelled.metadata.labels = Some([("app".to_owned(), "debug".to_owned())].into());
+    let owned = pod(&set, 0, "web-old", "Running", true);
+    let pods = vec![
+        owned.clone(),
+        Arc::new(relabelled),
+        orphan("web-2", "web"),
+        orphan("web-x", "web"),
+        orphan("db-0", "web"),
+        orphan("web-3", "db"),
+    ];
+    let claims = claim_pods(&set, &pods).unwrap();
+    assert_eq!(claims.owned, [owned]);
+    assert_eq!(names(&claims.adopt), ["web-2"]);
+    assert_eq!(names(&claims.release), ["web-1"]);
 }

@@ -343,3 +343,52 @@ fn step4_statefulset_keeps_revision_history_limit_old_revisions() {
     assert_eq!(numbers, [3, 4]);
     assert!(env.pods().values().all(|p| image(p) == "nginx:1.28"));
 }
+
+#[test]
+fn step4_statefulset_recreated_after_an_orphaning_delete_adopts_its_pods() {
+    let env = start(true);
+    env.create(&web(2, "nginx:1.25"));
+    env.wait_rolled_out();
+    let before: BTreeMap<String, Option<String>> = env
+        .pods()
+        .into_iter()
+        .map(|(name, pod)| (name, pod.metadata.uid))
+        .collect();
+    // `kubectl delete sts web --cascade=orphan`: the pods stay, without an owner.
+    env.cluster
+        .block_on(env.sets.delete("web", &DeleteParams::orphan()))
+        .expect("delete the StatefulSet, orphaning its pods");
+    env.cluster.wait_for("the StatefulSet to be gone", || {
+        let sets = env.sets.clone();
+        async move { sets.get_opt("web").await.ok()?.is_none().then_some(()) }
+    });
+    env.cluster.wait_for("orphaned pods", || {
+        let pods = env.pods();
+        let orphans = pods.len() == 2
+            && pods.values().all(|p| {
+                p.metadata
+                    .owner_references
+                    .as_ref()
+                    .is_none_or(Vec::is_empty)
+            });
+        async move { orphans.then_some(()) }
+    });
+    // The same StatefulSet again: it adopts web-0 and web-1 (same revision), no new pods.
+    env.create(&web(2, "nginx:1.25"));
+    env.wait_rolled_out();
+    let pods = env.cluster.wait_for("adopted pods", || {
+        let pods = env.pods();
+        let adopted = pods.values().all(|p| {
+            p.metadata
+                .owner_references
+                .as_ref()
+                .is_some_and(|o| o.iter().any(|o| o.kind == "StatefulSet"))
+        });
+        async move { adopted.then_some(pods) }
+    });
+    let after: BTreeMap<String, Option<String>> = pods
+        .into_iter()
+        .map(|(name, pod)| (name, pod.metadata.uid))
+        .collect();
+    assert_eq!(after, before);
+}
