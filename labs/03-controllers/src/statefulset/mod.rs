@@ -11,7 +11,8 @@
 //! ```
 //!
 //! The decisions are pure ([`identity`], [`decide`](mod@decide), [`status`]); this file is
-//! the loop; [`adopt`] sorts out which pods are the StatefulSet's. Not here: the
+//! the loop; [`adopt`] sorts out which pods are the StatefulSet's, and `writes` creates and
+//! deletes pods and claims, with an Event for each. Not here: the
 //! `persistentVolumeClaimRetentionPolicy` other than the default `Retain` (claims are never
 //! deleted), `spec.ordinals.start`, and `maxUnavailable` for rolling updates.
 
@@ -19,20 +20,22 @@ pub mod adopt;
 pub mod decide;
 pub mod identity;
 pub mod status;
+mod writes;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use k8s_openapi::api::apps::v1::{ControllerRevision, StatefulSet};
-use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod};
-use kube::api::{DeleteParams, Patch, PatchParams, PostParams, Preconditions};
+use k8s_openapi::api::core::v1::Pod;
+use kube::api::{Patch, PatchParams};
 use kube::{Api, Client};
 use labkit::Clock;
 use serde_json::json;
 
-use self::decide::{Actions, Revisions, decide, min_ready_seconds};
-use self::identity::{claims, controller_ref, new_pod, parent_and_ordinal, pod_revision};
-use self::status::{calculate_status, revision_data, revision_template};
+use self::decide::{Revisions, decide, min_ready_seconds};
+use self::identity::{controller_ref, parent_and_ordinal, pod_revision};
+use self::status::{calculate_status, revision_data};
+use crate::events::EventRecorder;
 use crate::history;
 use crate::informer::{Cache, Change, Informer, object_key, split_key};
 use crate::pods::controller_of;
@@ -66,6 +69,7 @@ struct StatefulSetController {
     pods: Cache<Pod>,
     revisions: Cache<ControllerRevision>,
     queue: Arc<WorkQueue>,
+    events: EventRecorder,
     clock: Arc<dyn Clock>,
 }
 
@@ -81,11 +85,12 @@ pub async fn run(
     let mut pod_informer = Informer::new(Api::<Pod>::all(client.clone()));
     let revision_informer = Informer::new(Api::<ControllerRevision>::all(client.clone()));
     let controller = StatefulSetController {
-        client,
+        client: client.clone(),
         sets: set_informer.cache(),
         pods: pod_informer.cache(),
         revisions: revision_informer.cache(),
         queue: Arc::new(WorkQueue::new(clock.clone())),
+        events: EventRecorder::new(client.clone(), "statefulset-controller", clock.clone()),
         clock,
     };
     let handler = controller.clone();
@@ -277,73 +282,6 @@ impl StatefulSetController {
             update,
             collision_count,
         })
-    }
-
-    /// Carries out `actions`: deletions (each of the incarnation we saw), then creations,
-    /// each pod after its claims.
-    async fn act(
-        &self,
-        set: &StatefulSet,
-        revisions: &SyncRevisions,
-        actions: &Actions,
-    ) -> Result<(), SyncError> {
-        let namespace = set.metadata.namespace.as_deref().unwrap_or_default();
-        let pods = Api::<Pod>::namespaced(self.client.clone(), namespace);
-        for pod in &actions.delete {
-            let name = pod.metadata.name.as_deref().unwrap_or_default();
-            let params = DeleteParams {
-                preconditions: Some(Preconditions {
-                    uid: pod.metadata.uid.clone(),
-                    resource_version: None,
-                }),
-                ..DeleteParams::default()
-            };
-            tracing::info!(pod = name, "statefulset: deleting");
-            match pods.delete(name, &params).await {
-                Err(error) if !already_done(&error) => {
-                    return Err(failed(format!("deleting pod {namespace}/{name}"))(error));
-                }
-                _ => {}
-            }
-        }
-        let claims_api = Api::<PersistentVolumeClaim>::namespaced(self.client.clone(), namespace);
-        for create in &actions.create {
-            for claim in claims(set, create.ordinal) {
-                // A claim that exists is the pod's storage from before: it stays as it is.
-                let claim_name = claim.metadata.name.clone().unwrap_or_default();
-                match claims_api.create(&PostParams::default(), &claim).await {
-                    Err(error) if !already_done(&error) => {
-                        return Err(failed(format!("creating claim {claim_name}"))(error));
-                    }
-                    _ => {}
-                }
-            }
-            let revision = if create.revision.as_str()
-                == revisions
-                    .current
-                    .metadata
-                    .name
-                    .as_deref()
-                    .unwrap_or_default()
-            {
-                &revisions.current
-            } else {
-                &revisions.update
-            };
-            let template = revision_template(history::data_of(revision))
-                .or_else(|| set.spec.as_ref().map(|s| s.template.clone()))
-                .unwrap_or_default();
-            let pod = new_pod(set, &template, &create.revision, create.ordinal);
-            let name = pod.metadata.name.clone().unwrap_or_default();
-            tracing::info!(pod = %name, revision = %create.revision, "statefulset: creating");
-            match pods.create(&PostParams::default(), &pod).await {
-                Err(error) if !already_done(&error) => {
-                    return Err(failed(format!("creating pod {namespace}/{name}"))(error));
-                }
-                _ => {}
-            }
-        }
-        Ok(())
     }
 
     /// Deletes the oldest revisions beyond `revisionHistoryLimit`, never one a pod or the

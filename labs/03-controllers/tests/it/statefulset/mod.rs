@@ -3,4 +3,5 @@
 
 mod decisions;
 mod kubectl;
+mod lifecycle;
 mod live;
