@@ -15,10 +15,12 @@
 //! 3. **The Deployment controller**: one ReplicaSet per pod template (`pod-template-hash`),
 //!    RollingUpdate within `maxSurge`/`maxUnavailable` and Recreate, proportional scaling,
 //!    revisions and history, pause, and the `Progressing`/`Available` conditions.
-//! 4. **DaemonSet, Job and CronJob** (StatefulSet to come): one pod per matching node,
-//!    pinned by node affinity, replaced node by node within `maxUnavailable`/`maxSurge` when
-//!    the template changes (ControllerRevisions); pods until `completions` succeed, at most `parallelism` at a
-//!    time, within `backoffLimit` and `activeDeadlineSeconds`; Jobs on a cron schedule.
+//! 4. **DaemonSet, Job, CronJob and StatefulSet**: one pod per matching node, pinned by
+//!    node affinity, replaced node by node within `maxUnavailable`/`maxSurge` when the
+//!    template changes (ControllerRevisions); pods until `completions` succeed, at most
+//!    `parallelism` at a time, within `backoffLimit` and `activeDeadlineSeconds`; Jobs on a
+//!    cron schedule; pods with stable ordinal names and their own claims, started in order and
+//!    stopped in reverse, updated from the highest ordinal down to a `partition`.
 //! 5. **Service plumbing and cleanup**: Endpoints and EndpointSlices behind each Service, the
 //!    garbage collector (background, foreground, orphan), the namespace and ServiceAccount
 //!    controllers, node IPAM (`spec.podCIDR`), and Events for what they do.
@@ -72,6 +74,10 @@
 //! - [`job`]: step 4. One sync's decisions ([`job::decide`]) and the loop.
 //! - [`cronjob`]: step 4. Schedules ([`cronjob::schedule`]), one sync's decisions
 //!   ([`cronjob::decide`]) and the loop.
+//! - [`statefulset`]: step 4. A pod's identity ([`statefulset::identity`]), the ordered and
+//!   partitioned decisions ([`statefulset::decide`](mod@statefulset::decide)), the status
+//!   and revision data ([`statefulset::status`]), adoption ([`statefulset::adopt`]) and the
+//!   loop.
 //! - [`nodelifecycle`]: step 6. The pure decisions ([`nodelifecycle::health`]: is the node
 //!   alive; [`nodelifecycle::taints`]: its taints, and which pods to evict) and the periodic
 //!   loop around them.
@@ -110,3 +116,4 @@ pub mod replicaset;
 pub mod request;
 mod runner;
 pub mod serviceaccount;
+pub mod statefulset;

@@ -14,7 +14,7 @@ use crate::leaderelection::{ElectionConfig, LeaderElector};
 use crate::nodeipam::cidr::{Cidr, CidrSet, DEFAULT_CLUSTER_CIDR, DEFAULT_NODE_MASK};
 use crate::{
     cronjob, daemonset, deployment, garbagecollector, job, namespace, nodeipam, nodelifecycle,
-    replicaset, serviceaccount,
+    replicaset, serviceaccount, statefulset,
 };
 
 /// The controllers this lab has, by their `--controllers` name.
@@ -31,6 +31,7 @@ pub const CONTROLLERS: &[&str] = &[
     "nodelifecycle",
     "replicaset",
     "serviceaccount",
+    "statefulset",
 ];
 
 /// Why the controller-manager could not start.
@@ -331,6 +332,14 @@ async fn run_controllers(
                     client.clone(),
                     config.clock.clone(),
                     serviceaccount::DEFAULT_WORKERS,
+                    until,
+                ));
+            }
+            "statefulset" => {
+                tasks.spawn(statefulset::run(
+                    client.clone(),
+                    config.clock.clone(),
+                    statefulset::DEFAULT_WORKERS,
                     until,
                 ));
             }

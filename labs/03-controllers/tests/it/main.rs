@@ -18,4 +18,5 @@ mod nodelifecycle;
 mod plumbing;
 mod queue;
 mod replicaset;
+mod statefulset;
 mod support;

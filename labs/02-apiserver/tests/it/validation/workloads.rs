@@ -281,3 +281,31 @@ fn step2_cronjob_name_at_most_52_characters() {
     assert_eq!(got[0].0, "metadata.name");
     assert!(got[0].2.ends_with(": must be no more than 52 characters"));
 }
+
+#[test]
+fn step2_statefulset_volume_mounts_may_name_its_volume_claim_templates() {
+    let sts = json!({
+        "metadata": {"name": "web", "namespace": "default"},
+        "spec": {
+            "selector": {"matchLabels": {"app": "web"}}, "serviceName": "nginx",
+            "template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [
+                {"name": "nginx", "image": "nginx",
+                 "volumeMounts": [{"name": "data", "mountPath": "/data"}]}
+            ]}},
+            "volumeClaimTemplates": [{"metadata": {"name": "data"}, "spec": {
+                "accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}
+            }}]
+        }
+    });
+    assert_eq!(create("apps", "StatefulSet", sts.clone()), vec![]);
+    let mut bad = sts;
+    bad["spec"]["template"]["spec"]["activeDeadlineSeconds"] = json!(5);
+    assert_eq!(
+        create("apps", "StatefulSet", bad),
+        vec![c(
+            "spec.template.spec.activeDeadlineSeconds",
+            "FieldValueForbidden",
+            "Forbidden: activeDeadlineSeconds in StatefulSet is not Supported"
+        )]
+    );
+}
