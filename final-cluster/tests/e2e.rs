@@ -94,6 +94,20 @@ impl Drop for Report<'_> {
     }
 }
 
+/// One replica on k8snode1, with a claim from `volumeClaimTemplates`, appending its host name
+/// to a file on the claim each time it starts.
+const STATEFUL_SET: &str = r#"{"apiVersion": "apps/v1", "kind": "StatefulSet",
+  "metadata": {"name": "web"},
+  "spec": {"replicas": 1, "serviceName": "web", "selector": {"matchLabels": {"app": "web"}},
+    "template": {"metadata": {"labels": {"app": "web"}},
+      "spec": {"nodeSelector": {"kubernetes.io/hostname": "k8snode1"},
+        "terminationGracePeriodSeconds": 1,
+        "containers": [{"name": "web", "image": "busybox",
+          "command": ["sh", "-c", "hostname >> /data/log; cat /data/log; exec sleep 3600"],
+          "volumeMounts": [{"name": "data", "mountPath": "/data"}]}]}},
+    "volumeClaimTemplates": [{"metadata": {"name": "data"},
+      "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}}]}}"#;
+
 #[test]
 fn seed_000_on_three_nodes_with_real_kubectl() {
     labkit::require!(labkit::root());
@@ -230,6 +244,20 @@ fn seed_000_on_three_nodes_with_real_kubectl() {
     });
     assert_eq!(mounted, "hello\ns3cret\n");
     ctl.ok(&["delete", "pod", "conf", "--wait=false"]);
+
+    // A StatefulSet's claim is a directory on the node that outlives the pod: web-0 comes back
+    // with the same name and finds what its first run wrote.
+    let manifest = world.state.path().join("web-sts.json");
+    std::fs::write(&manifest, STATEFUL_SET).expect("write the manifest");
+    ctl.ok(&["apply", "-f", &manifest.to_string_lossy()]);
+    ctl.wait_for("web-0's first line", &["logs", "web-0"], |out| {
+        (out == "web-0\n").then_some(())
+    });
+    ctl.ok(&["delete", "pod", "web-0", "--wait=false"]);
+    ctl.wait_for("web-0 again, with the first run's line", &["logs", "web-0"], |out| {
+        (out == "web-0\nweb-0\n").then_some(())
+    });
+    ctl.ok(&["delete", "statefulset", "web", "--wait=false"]);
 
     // A deleted pod is replaced.
     ctl.ok(&["delete", "pod", first, "--wait=false"]);

@@ -124,6 +124,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
     let slot = NetworkSlot::default();
     let runtime = Arc::new(LabRuntime::new(NodeRuntime {
         root: args.root_dir.join("pods"),
+        claims: args.root_dir.join("claims"),
         helper: std::env::current_exe().context("cannot find the kubelet binary itself")?,
         store,
         pull: PullOptions {

@@ -35,7 +35,7 @@ use lab_05::network::PodNetwork;
 
 use super::network::NetworkSlot;
 use super::server::Containers;
-use super::volumes::ApiVolumeSources;
+use super::volumes::{ApiVolumeSources, claims_on_node};
 
 /// How often a pod waiting for its images looks again (the back-off decides when a pull is
 /// retried; this only bounds how late a stop request is noticed).
@@ -45,6 +45,9 @@ const PULL_POLL: Duration = Duration::from_secs(1);
 pub struct NodeRuntime {
     /// Where pods' directories go.
     pub root: PathBuf,
+    /// Where persistentVolumeClaim volumes live on this node (`<namespace>/<claim>`); they
+    /// outlive their pods.
+    pub claims: PathBuf,
     /// The binary that runs lab 01's helper processes (the kubelet itself).
     pub helper: PathBuf,
     /// The image store.
@@ -281,7 +284,7 @@ fn run(
             }
         },
     };
-    let plan = match plan_pod(pod, &node.store) {
+    let plan = match plan_pod(&claims_on_node(pod, &node.claims), &node.store) {
         Ok(plan) => plan,
         Err(error) => return failed(error.to_string()),
     };

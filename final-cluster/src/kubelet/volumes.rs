@@ -7,10 +7,17 @@
 //! kubelet does (it reports `FailedMount` and retries); an `optional` one is an empty
 //! directory. The files are written once, when the pod starts: a later change to the object
 //! is not synced into a running pod.
+//!
+//! `persistentVolumeClaim` volumes (a StatefulSet's claims) need a storage system, which this
+//! cluster does not have. The kubelet gives each claim a directory on its node instead,
+//! `<root>/claims/<namespace>/<claim>`, made on first use and kept when the pod goes: the same
+//! idea as the local-path provisioner of small clusters, without its PersistentVolumes (the
+//! claims stay `Pending` in the API). A pod that comes back on the same node finds its data.
 
 use std::collections::BTreeSet;
+use std::path::Path;
 
-use k8s_openapi::api::core::v1::{ConfigMap, Pod, Secret};
+use k8s_openapi::api::core::v1::{ConfigMap, HostPathVolumeSource, Pod, Secret};
 use kube::{Api, Client};
 use lab_01::volume::VolumeSources;
 use tokio::runtime::Handle;
@@ -47,6 +54,28 @@ pub fn wanted(pod: &Pod) -> Wanted {
         }
     }
     wanted
+}
+
+/// `pod` with each `persistentVolumeClaim` volume turned into its node-local directory under
+/// `claims_dir` (`<namespace>/<claim>`, created when missing).
+pub fn claims_on_node(pod: &Pod, claims_dir: &Path) -> Pod {
+    let mut pod = pod.clone();
+    let namespace = pod
+        .metadata
+        .namespace
+        .clone()
+        .unwrap_or_else(|| "default".to_owned());
+    let volumes = pod.spec.as_mut().and_then(|spec| spec.volumes.as_mut());
+    for volume in volumes.into_iter().flatten() {
+        if let Some(claim) = volume.persistent_volume_claim.take() {
+            let dir = claims_dir.join(&namespace).join(&claim.claim_name);
+            volume.host_path = Some(HostPathVolumeSource {
+                path: dir.to_string_lossy().into_owned(),
+                type_: Some("DirectoryOrCreate".to_owned()),
+            });
+        }
+    }
+    pod
 }
 
 impl ApiVolumeSources {
@@ -100,6 +129,28 @@ impl ApiVolumeSources {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_claim_becomes_a_directory_of_its_namespace_on_the_node() {
+        let pod: Pod = serde_json::from_value(serde_json::json!({
+            "metadata": {"name": "web-0", "namespace": "shop"},
+            "spec": {
+                "containers": [{"name": "c", "image": "busybox"}],
+                "volumes": [
+                    {"name": "data", "persistentVolumeClaim": {"claimName": "data-web-0"}},
+                    {"name": "scratch", "emptyDir": {}},
+                ],
+            },
+        }))
+        .expect("a pod");
+        let local = claims_on_node(&pod, Path::new("/var/lib/kubelet/claims"));
+        let volumes = local.spec.and_then(|spec| spec.volumes).expect("volumes");
+        assert!(volumes[0].persistent_volume_claim.is_none());
+        let host_path = volumes[0].host_path.clone().expect("a hostPath");
+        assert_eq!(host_path.path, "/var/lib/kubelet/claims/shop/data-web-0");
+        assert_eq!(host_path.type_.as_deref(), Some("DirectoryOrCreate"));
+        assert!(volumes[1].empty_dir.is_some());
+    }
 
     #[test]
     fn wanted_lists_config_maps_and_secrets_with_their_optional_flag() {
