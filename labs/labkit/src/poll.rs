@@ -12,8 +12,9 @@ use std::time::{Duration, Instant};
 /// the stripped code is reached), not wait out the full timeout meant for a loaded machine.
 pub const WAIT_CAP_ENV: &str = "LABKIT_WAIT_CAP_SECS";
 
-/// `timeout`, or less when [`WAIT_CAP_ENV`] sets a lower cap.
-fn capped(timeout: Duration) -> Duration {
+/// `timeout`, or less when [`WAIT_CAP_ENV`] sets a lower cap: for a wait a test hands to
+/// another program (`kubectl rollout status --timeout=...`), so that it is capped too.
+pub fn capped(timeout: Duration) -> Duration {
     capped_by(timeout, std::env::var(WAIT_CAP_ENV).ok().as_deref())
 }
 

@@ -105,3 +105,10 @@ pub(crate) fn ok(output: &KubectlOutput) -> &str {
     );
     &output.stdout
 }
+
+/// kubectl's `--timeout=<secs>s`, capped as the tests' own waits are (see
+/// `labkit::poll::WAIT_CAP_ENV`): a stripped step's `rollout status` fails after the cap.
+pub(crate) fn kubectl_timeout(secs: u64) -> String {
+    let timeout = labkit::poll::capped(std::time::Duration::from_secs(secs));
+    format!("--timeout={}s", timeout.as_secs())
+}

@@ -41,7 +41,8 @@ fn rollout_life_cycle(minor: u32) {
     let file = dir.path().join("agent.yaml");
     std::fs::write(&file, MANIFEST).expect("write the manifest");
     let file = file.to_str().expect("a UTF-8 path").to_owned();
-    let status = ["rollout", "status", "ds/agent", "--timeout=60s"];
+    let timeout = crate::support::kubectl_timeout(60);
+    let status = ["rollout", "status", "ds/agent", &timeout];
     let rolled_out = "daemon set \"agent\" successfully rolled out\n";
 
     assert_eq!(

@@ -26,7 +26,8 @@ fn rollout_life_cycle(minor: u32) {
     let env = start();
     let (kubectl, _dir) = labkit::require!(env.cluster.kubectl(minor));
     let run = |args: &[&str]| kubectl.run(args);
-    let status = ["rollout", "status", "deployment/web", "--timeout=60s"];
+    let timeout = crate::support::kubectl_timeout(60);
+    let status = ["rollout", "status", "deployment/web", &timeout];
 
     let created = run(&[
         "create",
@@ -188,7 +189,8 @@ fn step3_kubectl_apply_rolls_out_and_history_shows_each_change_cause() {
     let (kubectl, _kubeconfig) = labkit::require!(env.cluster.kubectl(33));
     let dir = tempfile::tempdir().expect("a temporary directory");
     let file = dir.path().join("web.yaml");
-    let status = ["rollout", "status", "deployment/web", "--timeout=60s"];
+    let timeout = crate::support::kubectl_timeout(60);
+    let status = ["rollout", "status", "deployment/web", &timeout];
     std::fs::write(&file, manifest("nginx:1.25", "first")).expect("write the manifest");
     let file = file.to_str().expect("a UTF-8 path").to_owned();
     assert_eq!(

@@ -70,7 +70,9 @@ fn step8_kubectl_rolls_out_undoes_scales_and_deletes_a_deployment_on_hollow_node
         .runtime
         .spawn(super::binder::run(cluster.client.clone()));
 
-    let status = ["rollout", "status", "deployment/web", "--timeout=60s"];
+    let timeout = crate::support::kubectl_timeout(60);
+
+    let status = ["rollout", "status", "deployment/web", &timeout];
     let rolled_out = "deployment \"web\" successfully rolled out\n";
     let created = run(&[
         "create",
@@ -117,7 +119,7 @@ fn step8_kubectl_rolls_out_undoes_scales_and_deletes_a_deployment_on_hollow_node
         "deployment",
         "web",
         "--cascade=foreground",
-        "--timeout=60s",
+        &crate::support::kubectl_timeout(60),
     ]);
     assert_eq!(ok(&deleted), "deployment.apps \"web\" deleted\n");
     let replicasets: Api<ReplicaSet> = Api::namespaced(cluster.client.clone(), "default");

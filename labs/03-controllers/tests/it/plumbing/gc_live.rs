@@ -86,7 +86,7 @@ fn cascades_with_kubectl(minor: u32) {
         "configmap",
         "fg",
         "--cascade=foreground",
-        "--timeout=30s",
+        &crate::support::kubectl_timeout(30),
     ]);
     assert!(
         out.success,
@@ -105,7 +105,7 @@ fn cascades_with_kubectl(minor: u32) {
         "configmap",
         "or",
         "--cascade=orphan",
-        "--timeout=30s",
+        &crate::support::kubectl_timeout(30),
     ]);
     assert!(
         out.success,

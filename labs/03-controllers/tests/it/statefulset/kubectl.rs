@@ -39,7 +39,8 @@ fn life_cycle(minor: u32, hollow: bool) {
     let file = dir.path().join("web.json");
     std::fs::write(&file, manifest.to_string()).expect("write the manifest");
     let file = file.to_str().expect("a UTF-8 path").to_owned();
-    let status = ["rollout", "status", "statefulset/web", "--timeout=60s"];
+    let timeout = crate::support::kubectl_timeout(60);
+    let status = ["rollout", "status", "statefulset/web", &timeout];
     let complete =
         |n: usize| format!("partitioned roll out complete: {n} new pods have been updated...\n");
 
