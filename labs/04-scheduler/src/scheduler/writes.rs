@@ -139,7 +139,7 @@ impl Writer {
             Ok(_) => {
                 self.shared.lock().queue.done(&pod.key);
                 tracing::info!(pod = %pod.key, node, "bound");
-                self.event(pod, scheduled_event(&pod.key, node)).await;
+                self.event(pod, scheduled_event(&pod.key, node));
             }
             Err(error) => {
                 tracing::warn!(pod = %pod.key, node, "binding failed: {error}");
@@ -161,7 +161,7 @@ impl Writer {
             let Ok(info) = PodInfo::new((*victim).clone()) else {
                 continue;
             };
-            self.event(&info, preempted_event(&preemptor, node)).await;
+            self.event(&info, preempted_event(&preemptor, node));
             let name = victim.metadata.name.as_deref().unwrap_or_default();
             if let Err(error) = self
                 .pods(&info)
@@ -195,7 +195,7 @@ impl Writer {
             let patch = json!({"status": {"conditions": conditions}});
             self.patch_status(pod, &patch).await;
         }
-        self.event(pod, failed_scheduling_event(message)).await;
+        self.event(pod, failed_scheduling_event(message));
     }
 
     async fn patch_status(&self, pod: &PodInfo, patch: &serde_json::Value) {
@@ -209,8 +209,10 @@ impl Writer {
         }
     }
 
-    /// Posts a core/v1 Event about the pod (what `kubectl describe pod` lists).
-    async fn event(&self, pod: &PodInfo, text: EventText) {
+    /// Posts a core/v1 Event about the pod (what `kubectl describe pod` lists), in the
+    /// background: like client-go's event broadcaster, the scheduler does not wait for its
+    /// events, so the next pod's cycle does not queue behind this one's Event.
+    fn event(&self, pod: &PodInfo, text: EventText) {
         let now = SystemTime::now();
         let nanos = now
             .duration_since(UNIX_EPOCH)
@@ -247,9 +249,12 @@ impl Writer {
             ..Event::default()
         };
         let events: Api<Event> = Api::namespaced(self.client.clone(), &namespace(pod));
-        if let Err(error) = events.create(&PostParams::default(), &event).await {
-            tracing::warn!(pod = %pod.key, "cannot post the event: {error}");
-        }
+        let key = pod.key.clone();
+        tokio::spawn(async move {
+            if let Err(error) = events.create(&PostParams::default(), &event).await {
+                tracing::warn!(pod = %key, "cannot post the event: {error}");
+            }
+        });
     }
 }
 
