@@ -35,22 +35,9 @@ impl StatefulSetController {
                 ..DeleteParams::default()
             };
             let result = pods.delete(name, &params).await.map(|_| ());
-            self.record(
-                set,
-                "Delete",
-                &format!("Pod {name}"),
-                "successful",
-                result.as_ref().err(),
-            )
-            .await;
-            match result {
-                Err(error) if !already_done(&error) => {
-                    return Err(request_failed(format!("deleting pod {namespace}/{name}"))(
-                        error,
-                    ));
-                }
-                _ => {}
-            }
+            let failed = format!("deleting pod {namespace}/{name}");
+            self.recorded(set, "Delete", &format!("Pod {name}"), "successful", result, failed)
+                .await?;
         }
         let claims_api = Api::<PersistentVolumeClaim>::namespaced(self.client.clone(), namespace);
         let set_name = set.metadata.name.as_deref().unwrap_or_default();
@@ -59,20 +46,11 @@ impl StatefulSetController {
                 // A claim that exists is the pod's storage from before: it stays as it is.
                 let claim_name = claim.metadata.name.clone().unwrap_or_default();
                 let result = claims_api.create(&PostParams::default(), &claim).await;
-                if !result.as_ref().is_err_and(already_done) {
-                    let pod = identity::pod_name(set_name, create.ordinal);
-                    let what = format!("Claim {claim_name} Pod {pod}");
-                    self.record(set, "Create", &what, "success", result.as_ref().err())
-                        .await;
-                }
-                match result {
-                    Err(error) if !already_done(&error) => {
-                        return Err(request_failed(format!("creating claim {claim_name}"))(
-                            error,
-                        ));
-                    }
-                    _ => {}
-                }
+                let pod = identity::pod_name(set_name, create.ordinal);
+                let what = format!("Claim {claim_name} Pod {pod}");
+                let failed = format!("creating claim {claim_name}");
+                self.recorded(set, "Create", &what, "success", result.map(|_| ()), failed)
+                    .await?;
             }
             let revision = if create.revision.as_str()
                 == revisions
@@ -92,26 +70,36 @@ impl StatefulSetController {
             let pod = new_pod(set, &template, &create.revision, create.ordinal);
             let name = pod.metadata.name.clone().unwrap_or_default();
             let result = pods.create(&PostParams::default(), &pod).await.map(|_| ());
-            if !result.as_ref().is_err_and(already_done) {
-                self.record(
-                    set,
-                    "Create",
-                    &format!("Pod {name}"),
-                    "successful",
-                    result.as_ref().err(),
-                )
-                .await;
-            }
-            match result {
-                Err(error) if !already_done(&error) => {
-                    return Err(request_failed(format!("creating pod {namespace}/{name}"))(
-                        error,
-                    ));
-                }
-                _ => {}
-            }
+            let failed = format!("creating pod {namespace}/{name}");
+            self.recorded(set, "Create", &format!("Pod {name}"), "successful", result, failed)
+                .await?;
         }
         Ok(())
+    }
+
+    /// Reports one write: its Event, unless the write only found the cache behind (the
+    /// object already there, already gone, or replaced: nothing happened, and the next sync
+    /// sees it), and its failure as the sync's error (`failed` says what it was).
+    async fn recorded(
+        &self,
+        set: &StatefulSet,
+        verb: &str,
+        what: &str,
+        success: &str,
+        result: Result<(), kube::Error>,
+        failed: String,
+    ) -> Result<(), SyncError> {
+        match result {
+            Err(error) if already_done(&error) => Ok(()),
+            Err(error) => {
+                self.record(set, verb, what, success, Some(&error)).await;
+                Err(request_failed(failed)(error))
+            }
+            Ok(()) => {
+                self.record(set, verb, what, success, None).await;
+                Ok(())
+            }
+        }
     }
 
     /// Records what a write did to `what` (upstream `recordPodEvent` and `recordClaimEvent`):

@@ -150,6 +150,7 @@ pub async fn run(
         profile,
         preemption: config.preemption,
         pods: pod_cache,
+        bindings: Arc::new(tokio::sync::Semaphore::new(writes::MAX_BINDINGS_IN_FLIGHT)),
     };
     tasks.spawn(scheduling_loop(scheduler, until()));
     // Until shutdown, or until a part panics (a bug, or a `todo!` not written yet): then the

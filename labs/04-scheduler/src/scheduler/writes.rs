@@ -1,6 +1,7 @@
 //! One scheduling cycle of the loop and what it writes to the API server: the binding, the
 //! pod's status (`PodScheduled=False`, `nominatedNodeName`), the victims' deletion, the events.
 
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use k8s_openapi::api::core::v1::{Binding, Event, EventSource, ObjectReference, Pod};
@@ -10,6 +11,7 @@ use kube::api::{DeleteParams, Patch, PatchParams, PostParams};
 use kube::{Api, Client};
 use lab_03::informer::Cache;
 use serde_json::json;
+use tokio::sync::Semaphore;
 
 use super::Shared;
 use crate::framework::{Profile, schedule_one};
@@ -20,14 +22,21 @@ use crate::queue::{
 };
 use crate::snapshot::PodInfo;
 
+/// How many bindings may be in flight at once. Upstream runs each binding cycle in a
+/// goroutine of its own; a bound keeps a burst of pods from opening thousands of requests.
+pub(crate) const MAX_BINDINGS_IN_FLIGHT: usize = 32;
+
 /// The loop's side: its client, the shared state, the profile, and the pod cache (to see
-/// whether a popped pod is still pending).
+/// whether a popped pod is still pending). Clones share everything.
+#[derive(Clone)]
 pub(crate) struct Writer {
     pub(crate) client: Client,
     pub(crate) shared: Shared,
     pub(crate) profile: Profile,
     pub(crate) preemption: bool,
     pub(crate) pods: Cache<Pod>,
+    /// Permits for bindings in flight ([`MAX_BINDINGS_IN_FLIGHT`]).
+    pub(crate) bindings: Arc<Semaphore>,
 }
 
 /// What the pure part of a cycle decided (computed under the lock, written without it).
@@ -83,7 +92,19 @@ impl Writer {
             }
         };
         match outcome {
-            Outcome::Bind(node) => self.bind(pod, &node).await,
+            Outcome::Bind(node) => {
+                // The binding cycle runs on its own, as upstream's: the pod is assumed in the
+                // snapshot already, so the next cycle counts it while the POST is in flight.
+                let Ok(permit) = self.bindings.clone().acquire_owned().await else {
+                    return;
+                };
+                let writer = self.clone();
+                let pod = pod.clone();
+                tokio::spawn(async move {
+                    writer.bind(&pod, &node).await;
+                    drop(permit);
+                });
+            }
             Outcome::Unschedulable { message, nominated } => {
                 if let Some((node, victims)) = nominated {
                     self.preempt(pod, &node, &victims).await;
