@@ -254,9 +254,11 @@ fn seed_000_on_three_nodes_with_real_kubectl() {
         (out == "web-0\n").then_some(())
     });
     ctl.ok(&["delete", "pod", "web-0", "--wait=false"]);
-    ctl.wait_for("web-0 again, with the first run's line", &["logs", "web-0"], |out| {
-        (out == "web-0\nweb-0\n").then_some(())
-    });
+    ctl.wait_for(
+        "web-0 again, with the first run's line",
+        &["logs", "web-0"],
+        |out| (out == "web-0\nweb-0\n").then_some(()),
+    );
     ctl.ok(&["delete", "statefulset", "web", "--wait=false"]);
 
     // A deleted pod is replaced.

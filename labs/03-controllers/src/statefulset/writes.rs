@@ -36,8 +36,15 @@ impl StatefulSetController {
             };
             let result = pods.delete(name, &params).await.map(|_| ());
             let failed = format!("deleting pod {namespace}/{name}");
-            self.recorded(set, "Delete", &format!("Pod {name}"), "successful", result, failed)
-                .await?;
+            self.recorded(
+                set,
+                "Delete",
+                &format!("Pod {name}"),
+                "successful",
+                result,
+                failed,
+            )
+            .await?;
         }
         let claims_api = Api::<PersistentVolumeClaim>::namespaced(self.client.clone(), namespace);
         let set_name = set.metadata.name.as_deref().unwrap_or_default();
@@ -71,8 +78,15 @@ impl StatefulSetController {
             let name = pod.metadata.name.clone().unwrap_or_default();
             let result = pods.create(&PostParams::default(), &pod).await.map(|_| ());
             let failed = format!("creating pod {namespace}/{name}");
-            self.recorded(set, "Create", &format!("Pod {name}"), "successful", result, failed)
-                .await?;
+            self.recorded(
+                set,
+                "Create",
+                &format!("Pod {name}"),
+                "successful",
+                result,
+                failed,
+            )
+            .await?;
         }
         Ok(())
     }
