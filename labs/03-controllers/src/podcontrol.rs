@@ -52,6 +52,18 @@ pub enum PodControlError {
     },
 }
 
+/// Delete options that delete only this incarnation of `pod`: a UID precondition, so a pod
+/// deleted and re-created under the same name meanwhile is left alone (409).
+pub fn only_this_pod(pod: &Pod) -> DeleteParams {
+    DeleteParams {
+        preconditions: Some(Preconditions {
+            uid: pod.metadata.uid.clone(),
+            resource_version: None,
+        }),
+        ..DeleteParams::default()
+    }
+}
+
 // ANCHOR: create_pods
 /// Creates `pods` for the controller object `key` (each in its own namespace), recording the
 /// creations in `expectations` first and sending them in [`slow_start_batches`]. The first
@@ -120,15 +132,8 @@ pub async fn delete_pods(
     let results = join_all(pods.iter().map(|pod| async move {
         let namespace = pod.metadata.namespace.as_deref().unwrap_or_default();
         let name = pod.metadata.name.as_deref().unwrap_or_default();
-        let params = DeleteParams {
-            preconditions: Some(Preconditions {
-                uid: pod.metadata.uid.clone(),
-                resource_version: None,
-            }),
-            ..DeleteParams::default()
-        };
         let result = Api::<Pod>::namespaced(client.clone(), namespace)
-            .delete(name, &params)
+            .delete(name, &only_this_pod(pod))
             .await;
         (result, name)
     }))

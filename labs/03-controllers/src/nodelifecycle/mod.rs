@@ -27,7 +27,7 @@ use std::time::{Duration, SystemTime};
 
 use k8s_openapi::api::coordination::v1::Lease;
 use k8s_openapi::api::core::v1::{Node, NodeCondition, Pod, Taint};
-use kube::api::{DeleteParams, Patch, PatchParams, Preconditions};
+use kube::api::{Patch, PatchParams};
 use kube::{Api, Client};
 use labkit::Clock;
 use serde_json::json;
@@ -35,6 +35,7 @@ use serde_json::json;
 use self::health::{NodeHealth, observe, unknown_conditions};
 use self::taints::{Eviction, desired_taints, eviction};
 use crate::informer::{Cache, Informer};
+use crate::podcontrol::only_this_pod;
 
 /// The namespace of the kubelets' heartbeat Leases.
 pub const NODE_LEASE_NAMESPACE: &str = "kube-node-lease";
@@ -264,15 +265,8 @@ impl NodeLifecycle {
         let namespace = pod.metadata.namespace.as_deref().unwrap_or_default();
         let name = pod.metadata.name.as_deref().unwrap_or_default();
         tracing::info!(pod = %format!("{namespace}/{name}"), node = %node_name, "Taint manager: deleting due to NoExecute taint");
-        let params = DeleteParams {
-            preconditions: Some(Preconditions {
-                uid: pod.metadata.uid.clone(),
-                resource_version: None,
-            }),
-            ..DeleteParams::default()
-        };
         match Api::<Pod>::namespaced(self.client.clone(), namespace)
-            .delete(name, &params)
+            .delete(name, &only_this_pod(pod))
             .await
         {
             Ok(_) => {}

@@ -4,7 +4,7 @@
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod};
 use kube::Api;
-use kube::api::{DeleteParams, PostParams, Preconditions};
+use kube::api::PostParams;
 
 use super::decide::Actions;
 use super::identity::{self, claims, new_pod};
@@ -12,6 +12,7 @@ use super::status::revision_template;
 use super::{StatefulSetController, SyncError, SyncRevisions, already_done};
 use crate::events::EventType;
 use crate::history;
+use crate::podcontrol::only_this_pod;
 use crate::request::request_failed;
 
 impl StatefulSetController {
@@ -27,14 +28,7 @@ impl StatefulSetController {
         let pods = Api::<Pod>::namespaced(self.client.clone(), namespace);
         for pod in &actions.delete {
             let name = pod.metadata.name.as_deref().unwrap_or_default();
-            let params = DeleteParams {
-                preconditions: Some(Preconditions {
-                    uid: pod.metadata.uid.clone(),
-                    resource_version: None,
-                }),
-                ..DeleteParams::default()
-            };
-            let result = pods.delete(name, &params).await.map(|_| ());
+            let result = pods.delete(name, &only_this_pod(pod)).await.map(|_| ());
             let failed = format!("deleting pod {namespace}/{name}");
             self.recorded(
                 set,
