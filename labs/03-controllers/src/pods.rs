@@ -1,5 +1,5 @@
 //! Facts about pods and owners that several controllers need: active, ready, available, the
-//! controller owner reference, and label selectors.
+//! controller owner reference (and the cache index by it), and label selectors.
 //!
 //! These are upstream's `controller.IsPodActive`, `podutil.IsPodReady`,
 //! `podutil.IsPodAvailable`, `metav1.GetControllerOf` and `metav1.LabelSelectorAsSelector`,
@@ -11,6 +11,7 @@ use std::time::{Duration, SystemTime};
 
 use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, OwnerReference, Time};
+use kube::Resource;
 
 /// Whether a pod still counts toward its controller's replicas: not finished (`Succeeded` or
 /// `Failed`) and not being deleted.
@@ -76,6 +77,27 @@ pub fn controller_of(
         .as_ref()?
         .iter()
         .find(|owner| owner.controller == Some(true))
+}
+
+/// The name of the pod index by controller (upstream's `PodControllerUIDIndex`): see
+/// [`controller_index`].
+pub const CONTROLLER_INDEX: &str = "controller-uid";
+
+/// Files an object (a pod, a ReplicaSet) under the UID of its controller, or, when it has
+/// none, under its namespace's [`orphan_key`]. A controller's sync then reads only what it
+/// controls and the orphans it may adopt, instead of testing every object of the namespace
+/// against its selector.
+pub fn controller_index<K: Resource>(object: &K) -> Vec<String> {
+    let meta = object.meta();
+    match controller_of(meta) {
+        Some(owner) => vec![owner.uid.clone()],
+        None => vec![orphan_key(meta.namespace.as_deref().unwrap_or_default())],
+    }
+}
+
+/// The [`controller_index`] value of the orphans of `namespace` (no UID looks like it).
+pub fn orphan_key(namespace: &str) -> String {
+    format!("orphan:{namespace}")
 }
 
 /// The pods among `pods` that the object with `uid` controls and that are not being deleted:

@@ -97,7 +97,7 @@ pub struct Resource {
     /// Decodes a JSON object into this kind's Rust type (from `k8s-openapi`) and encodes it
     /// back. Whatever the type does not know is dropped on the way, which is how the REST layer
     /// finds unknown fields and wrong types (see `rest::body`).
-    pub(crate) round_trip: fn(Value) -> Result<Value, serde_json::Error>,
+    pub(crate) round_trip: fn(&Value) -> Result<Value, serde_json::Error>,
 }
 // ANCHOR_END: resource
 

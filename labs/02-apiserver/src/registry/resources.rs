@@ -9,9 +9,10 @@ use serde_json::Value;
 
 use super::{Resource, Subresource, Verb};
 
-/// Decodes into `T` and encodes back: a kind's `round_trip`.
-fn typed<T: DeserializeOwned + Serialize>(object: Value) -> Result<Value, serde_json::Error> {
-    serde_json::to_value(serde_json::from_value::<T>(object)?)
+/// Decodes into `T` and encodes back: a kind's `round_trip`. It decodes from a borrowed value,
+/// so the caller keeps the original to compare with, without a copy.
+fn typed<T: DeserializeOwned + Serialize>(object: &Value) -> Result<Value, serde_json::Error> {
+    serde_json::to_value(T::deserialize(object)?)
 }
 
 /// The eight verbs of an ordinary resource.

@@ -150,7 +150,7 @@ pub(crate) fn typed_object(
     check_type_field(&mut object, "apiVersion", &resource.api_version())?;
     check_type_field(&mut object, "kind", resource.kind)?;
     let original = Value::Object(object);
-    let typed = (resource.round_trip)(original.clone()).map_err(|error| {
+    let typed = (resource.round_trip)(&original).map_err(|error| {
         Status::bad_request(format!(
             "{kind} in version \"{version}\" cannot be handled as a {kind}: {error}",
             kind = resource.kind,
@@ -158,7 +158,7 @@ pub(crate) fn typed_object(
         ))
     })?;
     let mut unknown = Vec::new();
-    unknown_fields(&original, &typed, "", &mut unknown);
+    unknown_fields(&original, &typed, &mut Vec::new(), &mut unknown);
     let messages: Vec<String> = unknown
         .iter()
         .map(|field| format!("unknown field \"{field}\""))
@@ -202,29 +202,57 @@ fn check_type_field(
 }
 
 /// The paths (`spec.foo`, `spec.containers[0].bar`) of fields in `original` that did not
-/// survive the round trip through the kind's type.
-fn unknown_fields(original: &Value, typed: &Value, path: &str, out: &mut Vec<String>) {
+/// survive the round trip through the kind's type. `path` is where `original` is, as the
+/// steps to it: a path is spelled out only for a field that is reported, since nearly all are
+/// known.
+fn unknown_fields<'a>(
+    original: &'a Value,
+    typed: &Value,
+    path: &mut Vec<Step<'a>>,
+    out: &mut Vec<String>,
+) {
     match (original, typed) {
         (Value::Object(original), Value::Object(typed)) => {
             for (key, value) in original {
-                let field = if path.is_empty() {
-                    key.clone()
-                } else {
-                    format!("{path}.{key}")
-                };
+                path.push(Step::Field(key));
                 match typed.get(key) {
-                    Some(kept) => unknown_fields(value, kept, &field, out),
+                    Some(kept) => unknown_fields(value, kept, path, out),
                     // A null is "not set", which the type drops too.
-                    None if !value.is_null() => out.push(field),
+                    None if !value.is_null() => out.push(spell(path)),
                     None => {}
                 }
+                path.pop();
             }
         }
         (Value::Array(original), Value::Array(typed)) => {
             for (index, (value, kept)) in original.iter().zip(typed).enumerate() {
-                unknown_fields(value, kept, &format!("{path}[{index}]"), out);
+                path.push(Step::Index(index));
+                unknown_fields(value, kept, path, out);
+                path.pop();
             }
         }
         _ => {}
     }
+}
+
+/// One step of a path into an object: a field, or an index into a list.
+enum Step<'a> {
+    Field(&'a str),
+    Index(usize),
+}
+
+/// `spec.containers[0].bar`.
+fn spell(path: &[Step<'_>]) -> String {
+    let mut spelled = String::new();
+    for step in path {
+        match step {
+            Step::Field(field) if spelled.is_empty() => spelled.push_str(field),
+            Step::Field(field) => {
+                spelled.push('.');
+                spelled.push_str(field);
+            }
+            Step::Index(index) => spelled.push_str(&format!("[{index}]")),
+        }
+    }
+    spelled
 }

@@ -35,4 +35,9 @@ impl Filter {
     pub(crate) fn matches(&self, object: &Value) -> bool {
         self.selectors.matches(object)
     }
+
+    /// True when the filter keeps every object (no selectors).
+    pub(crate) fn is_everything(&self) -> bool {
+        self.selectors.is_everything()
+    }
 }

@@ -87,6 +87,9 @@ impl ListFilter {
     /// `metadata.labels` match the label selector and its selectable fields match the field
     /// selector.
     pub fn matches(&self, object: &Value) -> bool {
+        if self.is_everything() {
+            return true;
+        }
         let labels: Labels = object
             .pointer("/metadata/labels")
             .and_then(Value::as_object)

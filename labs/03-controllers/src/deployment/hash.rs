@@ -26,25 +26,24 @@ pub fn compute_hash(template: &PodTemplateSpec, collision_count: Option<i32>) ->
 }
 // ANCHOR_END: compute_hash
 
-/// A template without its `pod-template-hash` label (and with no label map at all when that
-/// was the only label), as JSON.
-fn without_hash(template: &PodTemplateSpec) -> serde_json::Value {
-    let mut template = template.clone();
-    if let Some(meta) = template.metadata.as_mut()
-        && let Some(labels) = meta.labels.as_mut()
-    {
+/// A template's metadata without its `pod-template-hash` label (and with no label map at all
+/// when that was the only label).
+fn meta_without_hash(template: &PodTemplateSpec) -> Option<ObjectMeta> {
+    let mut meta = template.metadata.clone()?;
+    if let Some(labels) = meta.labels.as_mut() {
         labels.remove(POD_TEMPLATE_HASH);
         if labels.is_empty() {
             meta.labels = None;
         }
     }
-    serde_json::to_value(template).unwrap_or_default()
+    Some(meta)
 }
 
 /// Whether two templates are the same but for the `pod-template-hash` label (upstream
 /// `EqualIgnoreHash`): how a Deployment recognises the ReplicaSet of its current template.
+/// The specs are compared first, in place: that is where two templates usually differ.
 pub fn equal_ignore_hash(a: &PodTemplateSpec, b: &PodTemplateSpec) -> bool {
-    without_hash(a) == without_hash(b)
+    a.spec == b.spec && meta_without_hash(a) == meta_without_hash(b)
 }
 
 fn template_of(rs: &ReplicaSet) -> Option<&PodTemplateSpec> {
@@ -63,12 +62,16 @@ pub fn deployment_template(deployment: &Deployment) -> PodTemplateSpec {
 /// The ReplicaSet running the Deployment's current template: the oldest such, should there
 /// be several (upstream `FindNewReplicaSet`).
 pub fn find_new_replica_set(deployment: &Deployment, rss: &[ReplicaSet]) -> Option<ReplicaSet> {
-    let template = deployment_template(deployment);
+    let unset = PodTemplateSpec::default();
+    let template = deployment
+        .spec
+        .as_ref()
+        .map_or(&unset, |spec| &spec.template);
     let mut sorted: Vec<&ReplicaSet> = rss.iter().collect();
     sorted.sort_by(|a, b| by_creation(a, b));
     sorted
         .into_iter()
-        .find(|rs| template_of(rs).is_some_and(|t| equal_ignore_hash(t, &template)))
+        .find(|rs| template_of(rs).is_some_and(|t| equal_ignore_hash(t, template)))
         .cloned()
 }
 

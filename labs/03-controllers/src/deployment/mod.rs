@@ -34,7 +34,7 @@ use kube::{Api, Client};
 use labkit::Clock;
 
 use crate::informer::{Cache, Change, Informer, object_key};
-use crate::pods::{controller_of, selector_matches};
+use crate::pods::{CONTROLLER_INDEX, controller_index, controller_of, selector_matches};
 use crate::queue::WorkQueue;
 use crate::runner::Tasks;
 
@@ -71,6 +71,9 @@ pub async fn run(
 ) {
     let mut d_informer = Informer::new(Api::<Deployment>::all(client.clone()));
     let mut rs_informer = Informer::new(Api::<ReplicaSet>::all(client.clone()));
+    rs_informer
+        .cache()
+        .add_index(CONTROLLER_INDEX, controller_index::<ReplicaSet>);
     let mut pod_informer = Informer::new(Api::<Pod>::all(client.clone()));
     let controller = DeploymentController {
         client,

@@ -5,7 +5,7 @@
 //!
 //! ```text
 //! ReplicaSet informer ─┐                        ┌─ sync("default/web"):
-//!   (add/update/delete) ├─> queue of RS keys ──>│    read the RS and the namespace's pods from the caches
+//!   (add/update/delete) ├─> queue of RS keys ──>│    read the RS, its pods and the orphans from the caches
 //! Pod informer ────────┘   (a pod's owner,      │    claim: adopt orphans, release non-matching (PATCH)
 //!   (add/update/delete)     or the RSs that     │    if expectations are satisfied: create (slow start) or delete
 //!                           select an orphan)   │    write status (PUT .../status)
@@ -26,7 +26,7 @@ use labkit::Clock;
 
 use crate::expectations::Expectations;
 use crate::informer::{Cache, Change, Informer, object_key};
-use crate::pods::{controller_of, selector_matches};
+use crate::pods::{CONTROLLER_INDEX, controller_index, controller_of, selector_matches};
 use crate::queue::{WorkQueue, run_workers};
 
 /// Upstream's default `--concurrent-replicaset-syncs`.
@@ -63,6 +63,9 @@ pub async fn run(
 ) {
     let mut rs_informer = Informer::new(Api::<ReplicaSet>::all(client.clone()));
     let mut pod_informer = Informer::new(Api::<Pod>::all(client.clone()));
+    pod_informer
+        .cache()
+        .add_index(CONTROLLER_INDEX, controller_index::<Pod>);
     let controller = ReplicaSetController {
         client,
         replicasets: rs_informer.cache(),

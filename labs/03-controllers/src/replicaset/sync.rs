@@ -14,7 +14,7 @@ use super::decide::{ReplicaAction, claim_pods, controller_ref, new_pod, replica_
 use super::status::calculate_status;
 use crate::informer::split_key;
 use crate::podcontrol::{PodControlError, create_pods, delete_pods};
-use crate::pods::{SelectorError, is_active};
+use crate::pods::{CONTROLLER_INDEX, SelectorError, is_active, orphan_key};
 use crate::request::{RequestError, is_not_found, request_failed};
 
 /// Why a sync failed (the key is retried with back-off).
@@ -43,12 +43,13 @@ impl ReplicaSetController {
         let namespace = namespace.unwrap_or_default();
         let needs_sync =
             self.expectations.satisfied(key) && rs.metadata.deletion_timestamp.is_none();
-        let active: Vec<Arc<Pod>> = self
-            .pods
-            .list_namespace(namespace)
-            .into_iter()
-            .filter(|pod| is_active(pod))
-            .collect();
+        // The pods this ReplicaSet controls and the namespace's orphans (upstream `getRSPods`,
+        // by the controller index): pods of other controllers are never ours to claim.
+        let uid = rs.metadata.uid.as_deref().unwrap_or_default();
+        let mut active: Vec<Arc<Pod>> = self.pods.by_index(CONTROLLER_INDEX, uid);
+        active.extend(self.pods.by_index(CONTROLLER_INDEX, &orphan_key(namespace)));
+        active.retain(|pod| is_active(pod));
+        active.sort_by(|a, b| a.metadata.name.cmp(&b.metadata.name));
         let claims = claim_pods(&rs, &active)?;
         let mut owned = claims.owned;
         owned.extend(self.adopt(&rs, claims.adopt).await?);

@@ -269,3 +269,39 @@ fn step1_informer_keeps_its_cache_in_step_with_the_apiserver() {
     expected.sort();
     assert_eq!(cached, expected);
 }
+
+fn names(objects: &[Arc<ConfigMap>]) -> Vec<String> {
+    objects.iter().map(|cm| name(cm)).collect()
+}
+
+#[test]
+fn step1_cache_lists_one_namespace_in_key_order_and_keeps_its_indexes_current() {
+    let informer = Informer::new(Source(Arc::new(Script::default())));
+    let cache = informer.cache();
+    cache.add_index("value", |cm: &ConfigMap| {
+        cm.data.iter().flatten().map(|(_, v)| v.clone()).collect()
+    });
+    // `default-2/x` sorts before `default/a` ('-' < '/'): a namespace is a prefix with its
+    // slash, not a plain prefix.
+    let mut elsewhere = config_map("x", "1", "blue");
+    elsewhere.metadata.namespace = Some("default-2".to_owned());
+    informer.replace(vec![
+        config_map("b", "1", "blue"),
+        config_map("a", "1", "red"),
+        elsewhere,
+    ]);
+    assert_eq!(names(&cache.list_namespace("default")), ["a@1", "b@1"]);
+    assert_eq!(names(&cache.list_namespace("default-2")), ["x@1"]);
+    assert_eq!(names(&cache.by_index("value", "blue")), ["x@1", "b@1"]);
+    assert_eq!(names(&cache.by_index("value", "red")), ["a@1"]);
+    assert!(cache.by_index("no such index", "red").is_empty());
+
+    // b turns red, x goes: the index follows both.
+    informer.replace(vec![
+        config_map("b", "2", "red"),
+        config_map("a", "1", "red"),
+    ]);
+    assert!(cache.by_index("value", "blue").is_empty());
+    assert_eq!(names(&cache.by_index("value", "red")), ["a@1", "b@2"]);
+    assert!(cache.list_namespace("default-2").is_empty());
+}

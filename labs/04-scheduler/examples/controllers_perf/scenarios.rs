@@ -52,6 +52,26 @@ pub(crate) struct RolloutResult {
     /// Where the time goes: created -> bound p99 of the pods each rollout made (the binder).
     pub(crate) create_bind_p99: Duration,
     pub(crate) update_bind_p99: Duration,
+    /// CPU time this process used in each phase (all threads): how busy the cores were.
+    pub(crate) create_cpu: Duration,
+    pub(crate) update_cpu: Duration,
+    pub(crate) create_alone_cpu: Duration,
+    pub(crate) update_alone_cpu: Duration,
+}
+
+/// The CPU time (user + system) this process has used so far, from `/proc/self/stat`.
+pub(crate) fn process_cpu() -> Duration {
+    // Fields 14 and 15 (utime, stime) in clock ticks, which /proc reports at USER_HZ = 100.
+    // The command name (field 2) may contain spaces, so count from its closing parenthesis.
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let ticks: u64 = after_name
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|field| field.parse::<u64>().ok())
+        .sum();
+    Duration::from_millis(ticks * 10)
 }
 
 /// Runs `count` requests, at most `limit` at a time.
@@ -217,7 +237,7 @@ async fn measure_rollout(client: &Client, args: &Args) -> Result<RolloutResult> 
     let api = Api::<Deployment>::namespaced(client.clone(), NAMESPACE);
     let replicas = args.deployment_replicas;
 
-    let (writes, start) = (observer.writes(), Instant::now());
+    let (writes, start, cpu) = (observer.writes(), Instant::now(), process_cpu());
     concurrently(args.deployments, args.deployments, |index| {
         let api = api.clone();
         let name = format!("deploy-{index}");
@@ -237,10 +257,11 @@ async fn measure_rollout(client: &Client, args: &Args) -> Result<RolloutResult> 
     .await?;
     all_complete(&observer, args, IMAGE).await?;
     let create = start.elapsed();
+    let create_cpu = process_cpu() - cpu;
     let create_writes = observer.writes() - writes;
     let create_bind_p99 = rank(bind_times(&observer, start), 0.99);
 
-    let (writes, start) = (observer.writes(), Instant::now());
+    let (writes, start, cpu) = (observer.writes(), Instant::now(), process_cpu());
     concurrently(args.deployments, args.deployments, |index| {
         let api = api.clone();
         let patch = json!({"spec": {"template": {"spec": {"containers": [
@@ -258,14 +279,29 @@ async fn measure_rollout(client: &Client, args: &Args) -> Result<RolloutResult> 
     .await?;
     all_complete(&observer, args, NEW_IMAGE).await?;
     let update = start.elapsed();
+    let update_cpu = process_cpu() - cpu;
     let update_writes = observer.writes() - writes;
     let update_bind_p99 = rank(bind_times(&observer, start), 0.99);
-    drop(observer);
 
-    let (create_alone, create_alone_writes) =
-        apiserver_alone(client, "alone-a", create_writes, args.deployments).await?;
-    let (update_alone, update_alone_writes) =
-        apiserver_alone(client, "alone-b", update_writes, args.deployments).await?;
+    let cpu = process_cpu();
+    let (create_alone, create_alone_writes) = apiserver_alone(
+        client,
+        &observer,
+        "alone-a",
+        create_writes,
+        args.deployments,
+    )
+    .await?;
+    let (create_alone_cpu, cpu) = (process_cpu() - cpu, process_cpu());
+    let (update_alone, update_alone_writes) = apiserver_alone(
+        client,
+        &observer,
+        "alone-b",
+        update_writes,
+        args.deployments,
+    )
+    .await?;
+    let update_alone_cpu = process_cpu() - cpu;
     Ok(RolloutResult {
         create,
         create_writes,
@@ -277,13 +313,20 @@ async fn measure_rollout(client: &Client, args: &Args) -> Result<RolloutResult> 
         update_alone_writes,
         create_bind_p99,
         update_bind_p99,
+        create_cpu,
+        update_cpu,
+        create_alone_cpu,
+        update_alone_cpu,
     })
 }
 
 /// The peer: `writes` writes as pod creates then deletes, `concurrency` at a time. The pods
-/// name a scheduler nobody runs, so no other component writes them.
+/// name a scheduler nobody runs, so no other component writes them. As for a rollout, the
+/// time ends when the bench's watch has seen the last write: the same watchers are attached,
+/// and a write counts once its watchers have it, not when its response is back.
 async fn apiserver_alone(
     client: &Client,
+    observer: &Observer,
     prefix: &str,
     writes: usize,
     concurrency: usize,
@@ -297,7 +340,7 @@ async fn apiserver_alone(
             "containers": [{"name": "app", "image": IMAGE}],
         },
     }))?;
-    let start = Instant::now();
+    let (start, seen) = (Instant::now(), observer.writes());
     concurrently(count, concurrency, |index| {
         let (pods, mut pod) = (pods.clone(), pod.clone());
         pod.metadata.name = Some(format!("{prefix}-{index}"));
@@ -315,5 +358,10 @@ async fn apiserver_alone(
         }
     })
     .await?;
+    observer
+        .wait("the watch to see every write of the peer", TIMEOUT, || {
+            (observer.writes() - seen >= 2 * count).then_some(())
+        })
+        .await?;
     Ok((start.elapsed(), 2 * count))
 }

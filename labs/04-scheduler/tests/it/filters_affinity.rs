@@ -318,3 +318,37 @@ fn topology_spread_cache_agrees_with_a_full_recount() {
     assert_eq!(counts[0].get("a"), Some(&4));
     assert_eq!(counts[0].get("b"), Some(&1));
 }
+
+#[test]
+fn topology_spread_cache_keeps_the_counts_of_interleaved_workloads() {
+    use lab_04::plugins::topology_spread::{CountsCache, count_domains, count_domains_cached};
+    // Two workloads whose pods alternate, as when many Deployments roll out at once: each
+    // set of counts is caught up from the journal, and must agree with a recount.
+    let mut yaml = ZONES.to_string();
+    for i in 0..8 {
+        let app = if i % 2 == 0 { "web" } else { "db" };
+        let spec = spread(1, "topology.kubernetes.io/zone", "")
+            .replace("app: web", &format!("app: {app}"));
+        yaml.push_str(&format!(
+            "---\napiVersion: v1\nkind: Pod\nmetadata: {{name: p{i}, labels: {{app: {app}}}}}\nspec:\n{spec}\n  containers: [{{name: c, image: x}}]\n"
+        ));
+    }
+    let (mut snapshot, pending) = scenario(&yaml);
+    let mut cache = CountsCache::default();
+    let nodes = ["a-1", "b-1", "a-2", "a-1", "b-1", "a-2", "a-1", "b-1"];
+    for (pod, node) in pending.iter().zip(nodes) {
+        let constraints = &pod.spread_constraints;
+        assert_eq!(
+            count_domains_cached(&snapshot, pod, constraints, true, &mut cache),
+            count_domains(&snapshot, pod, constraints, true),
+            "{}",
+            pod.key
+        );
+        snapshot.assume(pod, node).expect("assume");
+    }
+    let web = &pending[0];
+    let counts = count_domains_cached(&snapshot, web, &web.spread_constraints, true, &mut cache);
+    // web went to a-1, a-2, b-1, a-1: zone a has 3, zone b 1.
+    assert_eq!(counts[0].get("a"), Some(&3));
+    assert_eq!(counts[0].get("b"), Some(&1));
+}

@@ -88,19 +88,35 @@ impl Translator {
     ) -> Result<Option<(EventType, Value)>, Status> {
         // BEGIN SOLUTION step-4: decode the object before and after the change, test the selectors on both, pick the event type
         let resource = self.resource;
-        let (before, after, revision) = match change {
-            store::Event::Put { kv, prev } => (
-                prev.as_ref()
-                    .map(|prev| codec::decode(resource, prev))
-                    .transpose()?,
-                Some(codec::decode(resource, kv)?),
-                kv.mod_revision,
-            ),
+        let decode = |kv: &store::KeyValue| codec::decode(resource, kv);
+        // (matched before, the object before when decoded, the object after, the revision)
+        let (matched_before, before, after, revision) = match change {
+            store::Event::Put { kv, prev: None } => {
+                (false, None, Some(decode(kv)?), kv.mod_revision)
+            }
+            // Without selectors every object matches, so all there is to know of the version
+            // before is that it existed: no need to decode it. Informers watch this way, and
+            // each watcher decodes every event, so this halves the work of most updates.
+            store::Event::Put { kv, prev: Some(_) } if self.filter.is_everything() => {
+                (true, None, Some(decode(kv)?), kv.mod_revision)
+            }
+            store::Event::Put {
+                kv,
+                prev: Some(prev),
+            } => {
+                let before = decode(prev)?;
+                (
+                    self.matches(&before),
+                    Some(before),
+                    Some(decode(kv)?),
+                    kv.mod_revision,
+                )
+            }
             store::Event::Delete { prev, revision, .. } => {
-                (Some(codec::decode(resource, prev)?), None, *revision)
+                let before = decode(prev)?;
+                (self.matches(&before), Some(before), None, *revision)
             }
         };
-        let matched_before = before.as_ref().is_some_and(|object| self.matches(object));
         let matches_after = after.as_ref().is_some_and(|object| self.matches(object));
         let event = match (matched_before, before, matches_after, after) {
             (false, _, true, Some(object)) => Some((EventType::Added, object)),

@@ -2,10 +2,12 @@
 //! cache that carries the counts from one scheduling cycle to the next.
 //!
 //! Counting walks every node and every pod on it, which at 5000 nodes is most of a cycle's
-//! time. Upstream does it again in every cycle, on 16 threads. Here the counts of the last pod
-//! are kept with the snapshot generation they were taken at; the next pod with the same
+//! time. Upstream does it again in every cycle, on 16 threads. Here the counts are kept, per set
+//! of constraints, with the snapshot generation they were taken at; the next pod with the same
 //! constraints (the next replica of the same workload, usually) replays the snapshot's journal
-//! of pod changes since then, typically the one pod assumed in between.
+//! of pod changes since then: the one pod assumed in between when a workload's pods come one
+//! after another, the other workloads' pods too when many roll out at once (hence counts for
+//! `CACHED_WORKLOADS` sets of constraints, not just the last one).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -82,10 +84,15 @@ impl CacheKey {
     }
 }
 
-/// The last counts, with what they were counted for and at which snapshot generation.
+/// How many sets of counts the cache keeps (the least recently used goes first): enough for
+/// the 100 Deployments of `cargo xtask bench controllers` rolling out together.
+pub(super) const CACHED_WORKLOADS: usize = 128;
+
+/// Recent counts, each with what it was counted for and at which snapshot generation, the most
+/// recently used last.
 #[derive(Debug, Clone, Default)]
 pub struct CountsCache {
-    entry: Option<(CacheKey, u64, DomainCounts)>,
+    entries: Vec<(CacheKey, u64, DomainCounts)>,
 }
 
 /// [`count_domains`] through the cache: caught up from the journal when the key matches and the
@@ -98,31 +105,39 @@ pub fn count_domains_cached(
     cache: &mut CountsCache,
 ) -> DomainCounts {
     let key = CacheKey::of(pod, constraints, require_all_keys);
-    if let Some((cached_key, generation, cached)) = &mut cache.entry
-        && *cached_key == key
-        && let Some(changes) = snapshot.pod_changes_since(*generation)
-    {
-        for change in changes {
-            let (index, changed, delta) = match change {
-                PodChange::Added(index, changed) => (*index, changed, 1),
-                PodChange::Removed(index, changed) => (*index, changed, -1),
-            };
-            let Some(node) = snapshot.nodes().get(index) else {
-                continue;
-            };
-            if !eligible(node, constraints, require_all_keys) {
-                continue;
-            }
-            for (i, c) in constraints.iter().enumerate() {
-                if node_included(c, pod, node) && counts(changed, c, &pod.namespace) {
-                    *cached[i].entry(domain(node, c).to_string()).or_default() += delta;
+    if let Some(position) = cache.entries.iter().position(|(cached, ..)| *cached == key) {
+        let mut entry = cache.entries.remove(position);
+        let (_, generation, cached) = &mut entry;
+        if let Some(changes) = snapshot.pod_changes_since(*generation) {
+            for change in changes {
+                let (index, changed, delta) = match change {
+                    PodChange::Added(index, changed) => (*index, changed, 1),
+                    PodChange::Removed(index, changed) => (*index, changed, -1),
+                };
+                let Some(node) = snapshot.nodes().get(index) else {
+                    continue;
+                };
+                if !eligible(node, constraints, require_all_keys) {
+                    continue;
+                }
+                for (i, c) in constraints.iter().enumerate() {
+                    if node_included(c, pod, node) && counts(changed, c, &pod.namespace) {
+                        *cached[i].entry(domain(node, c).to_string()).or_default() += delta;
+                    }
                 }
             }
+            *generation = snapshot.generation();
+            let counts = cached.clone();
+            cache.entries.push(entry);
+            return counts;
         }
-        *generation = snapshot.generation();
-        return cached.clone();
     }
     let fresh = count_domains(snapshot, pod, constraints, require_all_keys);
-    cache.entry = Some((key, snapshot.generation(), fresh.clone()));
+    if cache.entries.len() >= CACHED_WORKLOADS {
+        cache.entries.remove(0);
+    }
+    cache
+        .entries
+        .push((key, snapshot.generation(), fresh.clone()));
     fresh
 }
