@@ -41,3 +41,23 @@ pub fn has_code(error: &kube::Error, code: u16) -> bool {
 pub fn is_not_found(error: &kube::Error) -> bool {
     has_code(error, 404)
 }
+
+/// PATCHes the `status` of the object `name` at `api`'s URL, as `Api::patch_status` does, but
+/// does not decode the object the server answers with. A status writer (the kubelet, the
+/// ReplicaSet and Deployment controllers) never reads it, and decoding it into its Rust type
+/// is the larger part of what a status write costs the client.
+pub async fn patch_status<K, P>(
+    client: &kube::Client,
+    api: &kube::Api<K>,
+    name: &str,
+    patch: &kube::api::Patch<P>,
+) -> Result<(), kube::Error>
+where
+    K: kube::Resource,
+    P: serde::Serialize + std::fmt::Debug,
+{
+    let request = kube::core::Request::new(api.resource_url())
+        .patch_subresource("status", name, &kube::api::PatchParams::default(), patch)
+        .map_err(kube::Error::BuildRequest)?;
+    client.request_text(request).await.map(drop)
+}

@@ -6,7 +6,7 @@ use k8s_openapi::api::apps::v1::{Deployment, DeploymentStatus, ReplicaSet};
 use kube::api::{DeleteParams, Patch, PatchParams};
 use serde_json::json;
 
-use crate::request::{has_code, request_failed};
+use crate::request::{has_code, patch_status, request_failed};
 
 use super::DeploymentController;
 use super::history::history_to_delete;
@@ -156,12 +156,8 @@ impl DeploymentController {
         let namespace = d.metadata.namespace.clone().unwrap_or_default();
         let name = d.metadata.name.clone().unwrap_or_default();
         let patch = Patch::Merge(json!({ "status": status }));
-        match self
-            .d_api(d)
-            .patch_status(&name, &PatchParams::default(), &patch)
-            .await
-        {
-            Ok(_) => {}
+        match patch_status(&self.client, &self.d_api(d), &name, &patch).await {
+            Ok(()) => {}
             Err(error) if has_code(&error, 404) => {}
             Err(error) => {
                 return Err(

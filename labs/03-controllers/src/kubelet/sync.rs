@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::{HostIP, Pod};
 use kube::Api;
-use kube::api::{DeleteParams, Patch, PatchParams, PostParams, Preconditions};
+use kube::api::{DeleteParams, Patch, PostParams, Preconditions};
 use serde_json::json;
 
 use super::Kubelet;
@@ -15,7 +15,7 @@ use super::decide::{PodAction, PodRecord, decide};
 use super::runtime::{PodReport, StatusReporter};
 use super::static_pods::{CONFIG_HASH, CONFIG_MIRROR, annotation, is_mirror, mirror_pod};
 use crate::informer::{Change, object_key, split_key};
-use crate::request::{RequestError, has_code, request_failed};
+use crate::request::{RequestError, has_code, patch_status, request_failed};
 
 /// Why a sync failed (the key is retried with back-off).
 #[derive(Debug, thiserror::Error)]
@@ -104,11 +104,8 @@ impl Kubelet {
                     return Ok(()); // a static pod whose mirror is not there yet
                 }
                 let patch = json!({ "status": status });
-                match pods
-                    .patch_status(name, &PatchParams::default(), &Patch::Merge(&patch))
-                    .await
-                {
-                    Ok(_) => {}
+                match patch_status(&self.config.client, &pods, name, &Patch::Merge(&patch)).await {
+                    Ok(()) => {}
                     Err(error) if has_code(&error, 404) => return Ok(()),
                     Err(source) => {
                         return Err(request_failed("write the pod status")(source).into());

@@ -15,7 +15,7 @@ use super::status::calculate_status;
 use crate::informer::split_key;
 use crate::podcontrol::{PodControlError, create_pods, delete_pods};
 use crate::pods::{CONTROLLER_INDEX, SelectorError, is_active, orphan_key};
-use crate::request::{RequestError, is_not_found, request_failed};
+use crate::request::{RequestError, is_not_found, patch_status, request_failed};
 
 /// Why a sync failed (the key is retried with back-off).
 #[derive(Debug, thiserror::Error)]
@@ -200,11 +200,8 @@ impl ReplicaSetController {
             body["conditions"] = serde_json::Value::Null;
         }
         let patch = Patch::Merge(json!({ "status": body }));
-        match api
-            .patch_status(name, &PatchParams::default(), &patch)
-            .await
-        {
-            Ok(_) => Ok(()),
+        match patch_status(&self.client, &api, name, &patch).await {
+            Ok(()) => Ok(()),
             Err(error) if is_not_found(&error) => Ok(()),
             Err(error) => Err(
                 request_failed(format!("updating the status of {namespace}/{name}"))(error).into(),
