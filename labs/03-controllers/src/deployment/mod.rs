@@ -33,6 +33,7 @@ use k8s_openapi::api::core::v1::Pod;
 use kube::{Api, Client};
 use labkit::Clock;
 
+use self::replicas::strategy_type;
 use crate::informer::{Cache, Change, Informer, object_key};
 use crate::pods::{CONTROLLER_INDEX, controller_index, controller_of, selector_matches};
 use crate::queue::WorkQueue;
@@ -149,7 +150,8 @@ impl DeploymentController {
     }
 
     /// A deleted pod may be the last old one a `Recreate` rollout waits for: sync the
-    /// Deployment that owns its ReplicaSet (upstream `deletePod`).
+    /// Deployment that owns its ReplicaSet (upstream `deletePod`). A `RollingUpdate` waits on
+    /// its ReplicaSets' status instead, so a pod's deletion is no news to it.
     fn pod_changed(&self, change: &Change<Pod>) {
         let Change::Deleted(pod) = change else {
             return;
@@ -161,6 +163,10 @@ impl DeploymentController {
         if owner.kind == "ReplicaSet"
             && let Some(rs) = self.replicasets.get(&format!("{namespace}/{}", owner.name))
             && let Some(key) = self.owner_key(&rs)
+            && self
+                .deployments
+                .get(&key)
+                .is_some_and(|d| strategy_type(&d) == "Recreate")
         {
             self.queue.add(&key);
         }
