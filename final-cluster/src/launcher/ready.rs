@@ -1,5 +1,6 @@
 //! Waiting for the nodes, and marking the control plane: `up` is done when every node's kubelet
-//! has registered its Node and the Node says `Ready=True`, read from the API server as kubectl
+//! has registered its Node, the Node says `Ready=True` and the controller manager's node IPAM has
+//! given it a `podCIDR` (its pods' addresses come from it), read from the API server as kubectl
 //! would; then the first node gets the control plane's label and taint, as kubeadm's
 //! `mark-control-plane` phase does, so ordinary pods go to the workers.
 
@@ -10,8 +11,8 @@ use std::time::{Duration, Instant};
 
 use super::process;
 
-/// Polls `GET /api/v1/nodes` until every node in `names` is Ready; `progress` hears each one
-/// as it gets there. On timeout: how long it waited.
+/// Polls `GET /api/v1/nodes` until every node in `names` is Ready and has its podCIDR;
+/// `progress` hears each one as it gets there. On timeout: how long it waited.
 pub(super) fn wait_for_ready_nodes(
     api: SocketAddr,
     names: &[&str],
@@ -38,13 +39,15 @@ pub(super) fn wait_for_ready_nodes(
     }
 }
 
-/// The names of the Nodes whose Ready condition is True (`None`: the API did not answer).
+/// The names of the Nodes whose Ready condition is True and that have a `spec.podCIDR`
+/// (`None`: the API did not answer). The kubelet reports Ready before node IPAM has assigned
+/// the CIDR, and a node without one cannot give its pods addresses.
 fn ready_nodes(api: SocketAddr) -> Option<BTreeSet<String>> {
     let list = get_json(api, "/api/v1/nodes")?;
     let ready = list["items"]
         .as_array()?
         .iter()
-        .filter(|node| node_ready(node))
+        .filter(|node| node_ready(node) && node["spec"]["podCIDR"].is_string())
         .filter_map(|node| node["metadata"]["name"].as_str().map(str::to_owned))
         .collect();
     Some(ready)
