@@ -13,6 +13,8 @@ use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, OwnerReference, Time};
 use kube::Resource;
 
+use crate::informer::Cache;
+
 /// Whether a pod still counts toward its controller's replicas: not finished (`Succeeded` or
 /// `Failed`) and not being deleted.
 pub fn is_active(pod: &Pod) -> bool {
@@ -93,6 +95,16 @@ pub fn controller_index<K: Resource>(object: &K) -> Vec<String> {
         Some(owner) => vec![owner.uid.clone()],
         None => vec![orphan_key(meta.namespace.as_deref().unwrap_or_default())],
     }
+}
+
+/// What an owner with `uid` in `namespace` may claim (upstream `getRSPods`): the objects it
+/// controls and the namespace's orphans, by the [`controller_index`] of `cache`, sorted by name.
+/// Objects of other controllers are never its to claim, so they are not even looked at.
+pub fn claimable<K: Resource>(cache: &Cache<K>, uid: &str, namespace: &str) -> Vec<Arc<K>> {
+    let mut objects = cache.by_index(CONTROLLER_INDEX, uid);
+    objects.extend(cache.by_index(CONTROLLER_INDEX, &orphan_key(namespace)));
+    objects.sort_by(|a, b| a.meta().name.cmp(&b.meta().name));
+    objects
 }
 
 /// The [`controller_index`] value of the orphans of `namespace` (no UID looks like it).

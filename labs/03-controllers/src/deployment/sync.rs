@@ -28,7 +28,7 @@ use super::status::{
     FAILED_RS_CREATE, FOUND_NEW_RS, NEW_RS_CREATED, PROGRESSING, calculate_status, get_condition,
     is_complete, new_condition, paused_condition, progress_deadline, set_condition,
 };
-use crate::pods::{CONTROLLER_INDEX, SelectorError, controller_of, orphan_key};
+use crate::pods::{SelectorError, claimable, controller_of};
 use crate::request::{RequestError, has_code, request_failed};
 
 /// Why a sync failed (the key is retried with back-off).
@@ -108,15 +108,8 @@ impl DeploymentController {
     /// for a Deployment that is gone).
     async fn claim(&self, d: &Deployment) -> Result<Vec<ReplicaSet>, SyncError> {
         let namespace = d.metadata.namespace.as_deref().unwrap_or_default();
-        // Its own ReplicaSets and the namespace's orphans, by the controller index.
         let uid = d.metadata.uid.as_deref().unwrap_or_default();
-        let mut candidates = self.replicasets.by_index(CONTROLLER_INDEX, uid);
-        candidates.extend(
-            self.replicasets
-                .by_index(CONTROLLER_INDEX, &orphan_key(namespace)),
-        );
-        candidates.sort_by(|a, b| a.metadata.name.cmp(&b.metadata.name));
-        let claims = claim_replica_sets(d, &candidates)?;
+        let claims = claim_replica_sets(d, &claimable(&self.replicasets, uid, namespace))?;
         let mut owned = claims.owned;
         let api = self.rs_api(d);
         if !claims.adopt.is_empty() {

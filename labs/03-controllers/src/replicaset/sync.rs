@@ -14,7 +14,7 @@ use super::decide::{ReplicaAction, claim_pods, controller_ref, new_pod, replica_
 use super::status::calculate_status;
 use crate::informer::split_key;
 use crate::podcontrol::{PodControlError, create_pods, delete_pods};
-use crate::pods::{CONTROLLER_INDEX, SelectorError, is_active, orphan_key};
+use crate::pods::{SelectorError, claimable, is_active};
 use crate::request::{RequestError, is_not_found, patch_status, request_failed};
 
 /// Why a sync failed (the key is retried with back-off).
@@ -43,13 +43,9 @@ impl ReplicaSetController {
         let namespace = namespace.unwrap_or_default();
         let needs_sync =
             self.expectations.satisfied(key) && rs.metadata.deletion_timestamp.is_none();
-        // The pods this ReplicaSet controls and the namespace's orphans (upstream `getRSPods`,
-        // by the controller index): pods of other controllers are never ours to claim.
         let uid = rs.metadata.uid.as_deref().unwrap_or_default();
-        let mut active: Vec<Arc<Pod>> = self.pods.by_index(CONTROLLER_INDEX, uid);
-        active.extend(self.pods.by_index(CONTROLLER_INDEX, &orphan_key(namespace)));
+        let mut active: Vec<Arc<Pod>> = claimable(&self.pods, uid, namespace);
         active.retain(|pod| is_active(pod));
-        active.sort_by(|a, b| a.metadata.name.cmp(&b.metadata.name));
         let claims = claim_pods(&rs, &active)?;
         let mut owned = claims.owned;
         owned.extend(self.adopt(&rs, claims.adopt).await?);
